@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { tokensCommand } from './cli/tokens-command.js';
+import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { startVidgate } from './main.js';
+
+const USAGE = `vidgate: a self-hosted gateway for asynchronous AI video generation
+
+  vidgate serve                 start the API and the workers (default)
+  vidgate tokens create|list|revoke ...
+  vidgate accounts list
+
+Settings come from the environment; see docs/configuration.md.`;
+
+async function serve(config: Config): Promise<void> {
+  const vg = await startVidgate(config, { printBanner: true });
+  const shutdown = (signal: string): void => {
+    vg.app.log.info({ signal }, 'shutting down');
+    vg.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`vidgate: ${err.message}\n`);
+      return 78;
+    }
+    throw err;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'tokens':
+    case 'accounts':
+      return tokensCommand(config, command, rest, (s) => process.stdout.write(`${s}\n`));
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`vidgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

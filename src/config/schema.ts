@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(0, 'must be 0..65535')
+  .max(65535, 'must be 0..65535');
+
+const positiveInt = (def: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .positive('must be > 0')
+    .default(def);
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+/**
+ * Every setting vidgate reads, with its default. Keys are the environment variable names;
+ * docs/configuration.md is checked against this list by a test.
+ */
+export const configSchema = z.object({
+  PORT: port.default(8080).describe('HTTP port'),
+  HOST: z.string().default('0.0.0.0').describe('address to listen on'),
+  VIDGATE_DATA_DIR: z.string().min(1).default('./data').describe('SQLite file, results, secrets'),
+  VIDGATE_PUBLIC_URL: optionalText
+    .pipe(z.url({ error: 'must be an absolute http(s) URL' }).optional())
+    .describe('base of the links vidgate hands out (default http://localhost:PORT)'),
+  VIDGATE_BOOTSTRAP_TOKEN: optionalText
+    .pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .describe('value of the first token created on an empty store'),
+  VIDGATE_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('log level'),
+  VIDGATE_RESULT_LINK_TTL_SECONDS: positiveInt(86400).describe('lifetime of a video_url link'),
+  VIDGATE_SANDBOX_TIME_SCALE: z.coerce
+    .number({ error: 'must be a number' })
+    .positive('must be > 0')
+    .max(100, 'must be <= 100')
+    .default(1)
+    .describe('multiplies the sandbox queue and run phases (1 = demo speed, ~10-20 s a task)'),
+  VIDGATE_DISPATCH_TIMEOUT_SECONDS: positiveInt(3600).describe(
+    'a task not dispatched upstream within this time fails without cost',
+  ),
+  VIDGATE_WORKER_CONCURRENCY: positiveInt(8).describe('tasks one worker process handles at once'),
+  FFMPEG_PATH: optionalText.describe('ffmpeg binary (default: PATH, then the npm-shipped one)'),
+  FFPROBE_PATH: optionalText.describe('ffprobe binary (default: PATH, then the npm-shipped one)'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type ConfigKey = keyof typeof configSchema.shape;

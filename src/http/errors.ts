@@ -1,0 +1,48 @@
+/**
+ * Every error code vidgate's API can answer with, and its HTTP status. Codes are DashScope's
+ * (reference §9) wherever DashScope has one; docs/errors.md is kept in sync by a test.
+ */
+export const API_ERRORS = {
+  InvalidParameter: 400,
+  'BadRequest.EmptyInput': 400,
+  'BadRequest.EmptyModel': 400,
+  'BadRequest.InvalidJson': 400,
+  InvalidURL: 400,
+  UnsupportedOperation: 400,
+  InvalidApiKey: 401,
+  AccessDenied: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  'BadRequest.TooLarge': 413,
+  'BadRequest.UnsupportedContentType': 415,
+  'Throttling.RateQuota': 429,
+  'Throttling.AllocationQuota': 429,
+  InternalError: 500,
+  ModelUnavailable: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** A request-level failure, rendered as DashScope's `{request_id, code, message}`. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = API_ERRORS[code];
+  }
+}
+
+export interface ErrorBody {
+  request_id: string;
+  code: string;
+  message: string;
+}
+
+export function errorBody(requestId: string, code: string, message: string): ErrorBody {
+  return { request_id: requestId, code, message };
+}

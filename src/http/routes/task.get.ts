@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import { callerOf } from '../middleware/authenticate.js';
+import type { HttpServices } from '../services.js';
+import { renderTask, renderUnknownTask } from '../task-view.js';
+import { resultLink } from './results.get.js';
+
+export function registerTaskGet(app: FastifyInstance, s: HttpServices): void {
+  app.get<{ Params: { taskId: string } }>('/task/:taskId', async (req) => {
+    const { taskId } = req.params;
+    const row = await s.tasks.get(callerOf(req), taskId);
+    if (!row) return renderUnknownTask(taskId, req.id);
+    const link = row.state === 'SUCCEEDED' ? resultLink(s, row.id) : undefined;
+    return renderTask(row, req.id, link);
+  });
+}

@@ -1,0 +1,18 @@
+import type { TokenService } from '../auth/token-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { LinkSigner } from '../shared/link-signer.js';
+import type { MediaStorage } from '../storage/media-storage.js';
+import type { TaskService } from '../tasks/task-service.js';
+
+/** Everything the HTTP layer needs, built once by the composition root. */
+export interface HttpServices {
+  tokens: TokenService;
+  tasks: TaskService;
+  storage: MediaStorage;
+  links: LinkSigner;
+  clock: Clock;
+  publicUrl: string;
+  resultLinkTtlMs: number;
+  /** a quick liveness/readiness probe of the store */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,75 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { parseDataUri } from './data-uri.js';
+
+export interface FetchedMedia {
+  path: string;
+  bytes: number;
+  contentType: string | null;
+}
+
+export interface FetchOptions {
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+/** Why media could not be fetched, in DashScope's terms. */
+export class MediaFetchError extends Error {
+  constructor(
+    readonly code: 'BadRequest.InputDownloadFailed' | 'InvalidURL' | 'InvalidParameter',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MediaFetchError';
+  }
+}
+
+/** Gets a media input (http(s) URL or data: URI) into a local file. */
+export interface MediaFetcher {
+  fetchToFile(url: string, destPath: string, opts: FetchOptions): Promise<FetchedMedia>;
+}
+
+/** Writes a data: URI's bytes; shared by every fetcher. */
+export async function writeDataUri(
+  url: string,
+  destPath: string,
+  maxBytes: number,
+): Promise<FetchedMedia> {
+  const parsed = parseDataUri(url);
+  if (!parsed) throw new MediaFetchError('InvalidURL', 'The data: URI is malformed.');
+  if (parsed.bytes.length > maxBytes) {
+    throw new MediaFetchError('InvalidParameter', `The inline file exceeds ${maxBytes} bytes.`);
+  }
+  await writeFile(destPath, parsed.bytes);
+  return { path: destPath, bytes: parsed.bytes.length, contentType: parsed.mimeType };
+}
+
+/** Streams a response body to disk, stopping as soon as it passes `maxBytes`. */
+export async function streamToFile(
+  body: WebReadableStream<Uint8Array>,
+  destPath: string,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  let bytes = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        cb(new MediaFetchError('InvalidParameter', `The file exceeds ${maxBytes} bytes.`));
+      } else cb(null, chunk);
+    },
+  });
+  const tmp = `${destPath}.part`;
+  try {
+    await pipeline(Readable.fromWeb(body), limiter, createWriteStream(tmp), { signal });
+    await rename(tmp, destPath);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return bytes;
+}

@@ -1,0 +1,52 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** A sandbox "upstream" task, persisted so that a restart loses nothing. */
+export const sandboxJobSchema = z.object({
+  id: z.string(),
+  body: z.object({
+    model: z.string(),
+    input: z.record(z.string(), z.unknown()),
+    parameters: z.record(z.string(), z.unknown()),
+  }),
+  submittedAt: z.number(),
+  queueMs: z.number(),
+  runMs: z.number(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
+  /** set once the video is on disk; carries the billed seconds of input video */
+  rendered: z.object({ inputVideoSeconds: z.number() }).nullable().default(null),
+});
+export type SandboxJob = z.infer<typeof sandboxJobSchema>;
+
+export class SandboxJobs {
+  constructor(private readonly dir: string) {}
+
+  private pathOf(id: string): string {
+    if (!/^[a-z0-9_-]+$/i.test(id)) throw new Error(`bad sandbox job id ${id}`);
+    return join(this.dir, `${id}.json`);
+  }
+
+  videoPath(id: string): string {
+    return join(this.dir, `${id}.mp4`);
+  }
+
+  inputDir(id: string): string {
+    return join(this.dir, `${id}.inputs`);
+  }
+
+  async save(job: SandboxJob): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const path = this.pathOf(job.id);
+    await writeFile(`${path}.tmp`, JSON.stringify(job));
+    await rename(`${path}.tmp`, path);
+  }
+
+  async load(id: string): Promise<SandboxJob | null> {
+    try {
+      return sandboxJobSchema.parse(JSON.parse(await readFile(this.pathOf(id), 'utf8')));
+    } catch {
+      return null;
+    }
+  }
+}

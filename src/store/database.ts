@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { migrationProvider } from './migrations/index.js';
+import { SQLITE_CAPABILITIES, type StoreCapabilities } from './dialects.js';
+import type { Database } from './schema.js';
+
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly capabilities: StoreCapabilities;
+  close(): Promise<void>;
+}
+
+export type DialectFactory = (location: StoreLocation) => Promise<Db>;
+
+function openSqlite(path: string): Promise<Db> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL lets readers (GET /task) proceed while a worker writes; busy_timeout covers the CLI
+  // writing while the server runs.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return Promise.resolve({
+    kysely,
+    capabilities: SQLITE_CAPABILITIES,
+    close: () => kysely.destroy(),
+  });
+}
+
+const dialects: { [K in StoreLocation['kind']]?: DialectFactory } = {
+  sqlite: (loc) => openSqlite(loc.kind === 'sqlite' ? loc.path : ''),
+};
+
+/** Registers a dialect; kept pluggable so the PostgreSQL driver loads only when used. */
+export function registerDialect(kind: StoreLocation['kind'], factory: DialectFactory): void {
+  dialects[kind] = factory;
+}
+
+export async function openDatabase(location: StoreLocation): Promise<Db> {
+  const factory = dialects[location.kind];
+  if (!factory) throw new Error(`no store dialect registered for ${location.kind}`);
+  const db = await factory(location);
+  await migrate(db.kysely);
+  return db;
+}
+
+export async function migrate(kysely: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed) {
+    const reason =
+      error instanceof Error ? error.message : `migration ${failed?.migrationName ?? '?'} failed`;
+    throw new Error(`database migration failed: ${reason}`);
+  }
+}

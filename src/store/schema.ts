@@ -1,0 +1,83 @@
+import type { Generated } from 'kysely';
+import type { TaskState } from '../tasks/status.js';
+
+/** Row types as Kysely sees them (camelCase; CamelCasePlugin maps to snake_case columns). */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface TokensTable {
+  id: string;
+  accountId: string;
+  name: string;
+  /** sha256 hex of the token; the token itself is never stored. */
+  hash: string;
+  /** first characters of the token, to recognise it in listings */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ChannelsTable {
+  id: string;
+  name: string;
+  provider: string;
+  /** JSON: provider settings; secrets inside are encrypted (see channels/secret-box.ts) */
+  settings: string;
+  /** JSON array of model names this channel serves */
+  models: string;
+  priority: number;
+  weight: number;
+  /** JSON: ChannelLimits */
+  limits: string;
+  enabled: number;
+  pausedUntil: number | null;
+  pauseReason: string | null;
+  createdAt: number;
+}
+
+export interface TasksTable {
+  id: string;
+  accountId: string;
+  tokenId: string;
+  model: string;
+  mode: string;
+  /** JSON: the client's {model, input, parameters} exactly as accepted */
+  request: string;
+  state: TaskState;
+  channelId: string | null;
+  upstreamTaskId: string | null;
+  attempts: Generated<number>;
+  nextRunAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+  /** when the task must have been dispatched, or it fails without cost */
+  dispatchDeadline: number;
+  submittedAt: number | null;
+  scheduledAt: number | null;
+  finishedAt: number | null;
+  /** estimated completion, ms epoch */
+  etaAt: number | null;
+  uncertainSince: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** JSON: DashScope usage object */
+  usage: string | null;
+  /** the upstream's (expiring) link to the video, until it is copied into storage */
+  upstreamVideoUrl: string | null;
+  resultKey: string | null;
+  resultBytes: number | null;
+  origPrompt: string | null;
+  actualPrompt: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  tokens: TokensTable;
+  channels: ChannelsTable;
+  tasks: TasksTable;
+}

@@ -1,0 +1,207 @@
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { assertTransition, UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
+import type { StoreCapabilities } from './dialects.js';
+import type { Database, TasksTable } from './schema.js';
+
+export type TaskRow = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+/** Fields a status change or a reschedule may write; identity and ownership columns excluded. */
+export type TaskPatch = Omit<
+  Updateable<TasksTable>,
+  'id' | 'accountId' | 'tokenId' | 'model' | 'mode' | 'request' | 'state' | 'createdAt'
+>;
+
+export interface ClaimOptions {
+  owner: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+  states: readonly TaskState[];
+}
+
+/** Tasks: the only module that writes task rows. Every status change is a conditional update. */
+export class TaskStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
+
+  async insert(task: NewTask): Promise<void> {
+    await this.db.insertInto('tasks').values(task).execute();
+  }
+
+  async get(id: string): Promise<TaskRow | undefined> {
+    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A task as one account may see it; another account's task is indistinguishable from none. */
+  async getForAccount(id: string, accountId: string): Promise<TaskRow | undefined> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('accountId', '=', accountId)
+      .executeTakeFirst();
+  }
+
+  /**
+   * Leases up to `limit` due tasks in one statement. A lease that has run out (its worker died)
+   * makes the row claimable again, which is how crashed workers' tasks are taken over.
+   */
+  async claimDue(opts: ClaimOptions): Promise<TaskRow[]> {
+    const { owner, now, leaseMs, limit, states } = opts;
+    if (states.length === 0 || limit <= 0) return [];
+    const skipLocked = this.capabilities.supportsSkipLocked;
+    return (
+      this.db
+        .updateTable('tasks')
+        .set({ leaseOwner: owner, leaseUntil: now + leaseMs, updatedAt: now })
+        .where('id', 'in', (eb) => {
+          const q = eb
+            .selectFrom('tasks')
+            .select('id')
+            .where('state', 'in', states)
+            // `<=` so a task scheduled for "now" is never skipped by a coarse clock
+            .where('nextRunAt', '<=', now)
+            .where((w) => w.or([w('leaseUntil', 'is', null), w('leaseUntil', '<', now)]))
+            .orderBy('nextRunAt')
+            .limit(limit);
+          // On SQLite the single writer serialises claims; on PostgreSQL concurrent claimers skip
+          // each other's rows instead of waiting on them.
+          return skipLocked ? q.forUpdate().skipLocked() : q;
+        })
+        // re-checked here too: without SKIP LOCKED a row may have been leased since the sub-select
+        .where((w) => w.or([w('leaseUntil', 'is', null), w('leaseUntil', '<', now)]))
+        .returningAll()
+        .execute()
+    );
+  }
+
+  /**
+   * Applies `from -> to` only if the row is still in `from` (and still leased by `owner`, when
+   * given). Returns the updated row, or undefined when another actor got there first.
+   */
+  async transition(
+    id: string,
+    from: TaskState,
+    to: TaskState,
+    patch: TaskPatch & { updatedAt: number },
+    owner?: string,
+  ): Promise<TaskRow | undefined> {
+    assertTransition(from, to);
+    let q = this.db
+      .updateTable('tasks')
+      .set({ ...patch, state: to })
+      .where('id', '=', id)
+      .where('state', '=', from);
+    if (owner !== undefined) q = q.where('leaseOwner', '=', owner);
+    return q.returningAll().executeTakeFirst();
+  }
+
+  /** Keeps the state, writes the patch and gives the lease back. Fails if the lease was lost. */
+  async release(
+    id: string,
+    state: TaskState,
+    owner: string,
+    patch: TaskPatch & { updatedAt: number; nextRunAt: number },
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('tasks')
+      .set({ ...patch, leaseOwner: null, leaseUntil: null })
+      .where('id', '=', id)
+      .where('state', '=', state)
+      .where('leaseOwner', '=', owner)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /**
+   * QUEUED -> SUBMITTING on `channelId`, only while the channel has fewer than `maxOpen` tasks
+   * that may hold an upstream slot. Count and update share one transaction; on PostgreSQL the
+   * channel row is locked first, so processes admitting to one channel take turns.
+   */
+  async admit(
+    id: string,
+    owner: string,
+    channelId: string,
+    maxOpen: number,
+    patch: TaskPatch & { updatedAt: number },
+  ): Promise<TaskRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.capabilities.supportsRowLocks) {
+        await trx
+          .selectFrom('channels')
+          .select('id')
+          .where('id', '=', channelId)
+          .forUpdate()
+          .execute();
+      }
+      const row = await trx
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('channelId', '=', channelId)
+        .where('state', 'in', UPSTREAM_OPEN_STATES)
+        .executeTakeFirstOrThrow();
+      if (Number(row.n) >= maxOpen) return undefined;
+      return trx
+        .updateTable('tasks')
+        .set({ ...patch, channelId, state: 'SUBMITTING' })
+        .where('id', '=', id)
+        .where('state', '=', 'QUEUED')
+        .where('leaseOwner', '=', owner)
+        .returningAll()
+        .executeTakeFirst();
+    });
+  }
+
+  async extendLeases(ids: string[], owner: string, until: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('tasks')
+      .set({ leaseUntil: until })
+      .where('id', 'in', ids)
+      .where('leaseOwner', '=', owner)
+      .execute();
+  }
+
+  /** Tasks that may hold an upstream slot on a channel (the account's running limit). */
+  async countOpenOnChannel(channelId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('channelId', '=', channelId)
+      .where('state', 'in', UPSTREAM_OPEN_STATES)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('tasks')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  /** Recent tasks of an account, newest first. */
+  async listForAccount(accountId: string, limit: number): Promise<TaskRow[]> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('accountId', '=', accountId)
+      .orderBy('createdAt', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The earliest moment any active task is due, to let idle workers sleep until then. */
+  async nextDueAt(states: readonly TaskState[]): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('tasks')
+      .select(sql<number | null>`min(next_run_at)`.as('at'))
+      .where('state', 'in', states)
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  }
+}
