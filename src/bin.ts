@@ -1,13 +1,17 @@
 #!/usr/bin/env node
+import { channelsCommand } from './cli/channels-command.js';
 import { tokensCommand } from './cli/tokens-command.js';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { startVidgate } from './main.js';
+import { runSimulatorCli } from './simulator/sim-cli.js';
 
 const USAGE = `vidgate: a self-hosted gateway for asynchronous AI video generation
 
   vidgate serve                 start the API and the workers (default)
   vidgate tokens create|list|revoke ...
   vidgate accounts list
+  vidgate channels add|list|enable|disable|remove ...
+  vidgate simulator [--port N --key K --region R --time-scale X]   a local DashScope for tests
 
 Settings come from the environment; see docs/configuration.md.`;
 
@@ -30,6 +34,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (command === 'simulator') {
+    // the simulator needs no vidgate settings: it is a stand-in for DashScope itself
+    const sim = await runSimulatorCli(rest);
+    if (typeof sim === 'number') return sim;
+    const stop = (): void => {
+      sim.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  }
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -44,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       await serve(config);
       return -1;
+    case 'channels':
+      return channelsCommand(config, rest, (s) => process.stdout.write(`${s}\n`));
     case 'tokens':
     case 'accounts':
       return tokensCommand(config, command, rest, (s) => process.stdout.write(`${s}\n`));

@@ -1,14 +1,22 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from './auth/token-service.js';
 import { bootstrap, bootstrapBanner, ensureDefaultChannel } from './bootstrap.js';
 import { ChannelPool } from './channels/channel-pool.js';
+import { ChannelService } from './channels/channel-service.js';
+import { SecretBox } from './channels/secret-box.js';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
 import { Runner } from './jobs/runner.js';
 import { locateMediaTools, type MediaTools } from './media/ffmpeg.js';
-import { HttpMediaFetcher } from './media/http-media-fetcher.js';
+import { DASHSCOPE_MEDIA_RULES, MediaChecker, mediaRulesFromTable } from './media/media-checker.js';
+import type { MediaFetcher } from './media/media-fetcher.js';
+import { SafeMediaFetcher } from './media/safe-media-fetcher.js';
+import { findModel } from './models/model-table.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
+import { SqlRateLimiter } from './ratelimit/sql-rate-limiter.js';
+import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { newId } from './shared/ids.js';
 import { LinkSigner } from './shared/link-signer.js';
@@ -17,10 +25,11 @@ import { loadOrCreateSecret } from './shared/secret-file.js';
 import { LocalDiskStorage } from './storage/local-disk-storage.js';
 import { AccountStore } from './store/account-store.js';
 import { ChannelStore } from './store/channel-store.js';
-import { openDatabase, type Db } from './store/database.js';
+import { openDatabase, type Db, type StoreLocation } from './store/database.js';
 import { TaskStore, type TaskRow } from './store/task-store.js';
 import { EtaEstimator } from './tasks/eta-estimator.js';
 import { ACTIVE_STATES } from './tasks/status.js';
+import { StatusSweeper } from './tasks/status-sweeper.js';
 import { TaskService } from './tasks/task-service.js';
 import { TaskWorker } from './tasks/task-worker.js';
 
@@ -30,6 +39,7 @@ export interface Vidgate {
   url: string;
   db: Db;
   tools: MediaTools;
+  channels: ChannelService;
   /** the first token, when this start created it */
   bootstrapToken: string | null;
   stop(): Promise<void>;
@@ -41,7 +51,11 @@ export interface StartOptions {
   printBanner?: boolean;
 }
 
-const LEASE_MS = 60_000;
+export function storeLocation(config: Config): StoreLocation {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'sqlite', path: join(config.dataDir, 'vidgate.db') };
+}
 
 /** The composition root: builds every service from the config and starts HTTP and workers. */
 export async function startVidgate(config: Config, opts: StartOptions = {}): Promise<Vidgate> {
@@ -51,15 +65,31 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     ffprobePath: config.ffprobePath,
     pathEnv: config.pathEnv,
   });
-  const db = await openDatabase({ kind: 'sqlite', path: join(config.dataDir, 'vidgate.db') });
+  const db = await openDatabase(storeLocation(config));
   const accounts = new AccountStore(db.kysely);
   const channelStore = new ChannelStore(db.kysely);
   const taskStore = new TaskStore(db.kysely, db.capabilities);
   const tokens = new TokenService(accounts, clock);
   const storage = new LocalDiskStorage(config.dataDir);
-  const links = new LinkSigner(
-    loadOrCreateSecret(join(config.dataDir, 'secrets', 'link-signing.key')),
+  const secrets = join(config.dataDir, 'secrets');
+  const links = new LinkSigner(loadOrCreateSecret(join(secrets, 'link-signing.key')));
+  const box = new SecretBox(
+    config.encryptionKey ?? loadOrCreateSecret(join(secrets, 'encryption.key')).subarray(0, 32),
   );
+  const channels = new ChannelService(channelStore, box, clock);
+  const fetcher = new SafeMediaFetcher({ timeoutMs: 60_000, allowHosts: config.mediaAllowHosts });
+  const mediaTmp = join(config.dataDir, 'tmp');
+  mkdirSync(mediaTmp, { recursive: true });
+  const media = new MediaChecker({
+    fetcher,
+    tools,
+    policy: fetcher.policy,
+    tempDir: mediaTmp,
+    rulesFor: (m) => {
+      const spec = findModel(m);
+      return spec ? mediaRulesFromTable(spec.media) : DASHSCOPE_MEDIA_RULES;
+    },
+  });
 
   const boot = await bootstrap({
     accounts,
@@ -68,11 +98,25 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     bootstrapToken: config.bootstrapToken,
     tools,
   });
+  if (config.dashscopeApiKey) {
+    // the official SDKs' variables: one DashScope account, relayed instead of the sandbox
+    await channels.upsert({
+      name: 'dashscope-default',
+      provider: 'dashscope',
+      settings: {
+        apiKeys: [config.dashscopeApiKey],
+        requestTimeoutMs: config.upstreamTimeoutMs,
+        ...(config.dashscopeBaseUrl ? { baseUrl: config.dashscopeBaseUrl } : {}),
+      },
+    });
+    await channels.setEnabled('sandbox', false);
+  }
   await ensureDefaultChannel(channelStore, clock);
 
   let wake = (): void => undefined;
   const taskService = new TaskService(taskStore, clock, {
     dispatchTimeoutMs: config.dispatchTimeoutMs,
+    media,
     onCreated: () => wake(),
   });
   const app = createApp(
@@ -84,6 +128,9 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
       clock,
       publicUrl: config.publicUrl,
       resultLinkTtlMs: config.resultLinkTtlMs,
+      ...(config.adminToken
+        ? { admin: { adminToken: config.adminToken, channels, tasks: taskStore } }
+        : {}),
       ping: async () => {
         await taskStore.nextDueAt(['QUEUED']);
       },
@@ -91,61 +138,35 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     { logLevel: config.logLevel },
   );
   const logger: Logger = app.log;
+  // processes sharing a database share the upstream accounts' windows through it
+  const limiter: RateLimiter = db.capabilities.supportsMultipleProcesses
+    ? new SqlRateLimiter(db.kysely)
+    : new MemoryRateLimiter();
+  const background =
+    config.role === 'api'
+      ? null
+      : await startWorkers({
+          config,
+          clock,
+          logger,
+          tools,
+          db,
+          taskStore,
+          storage,
+          channels,
+          channelStore,
+          limiter,
+          fetcher,
+          media,
+        });
+  wake = () => background?.wake();
 
-  const pool = new ChannelPool(
-    channelStore,
-    {
-      clock,
-      logger,
-      tools,
-      fetcher: new HttpMediaFetcher({ timeoutMs: 30_000 }),
-      workDir: join(config.dataDir, 'sandbox'),
-      sandboxTimeScale: config.sandboxTimeScale,
-    },
-    (row) => JSON.parse(row.settings) as unknown,
-    logger,
-  );
-  await pool.refresh();
-  const refreshTimer = setInterval(() => {
-    pool
-      .refresh()
-      .catch((err: unknown) => logger.error({ err: String(err) }, 'channel refresh failed'));
-  }, 5000);
-  refreshTimer.unref();
-
-  const owner = newId('worker');
-  const worker = new TaskWorker({
-    tasks: taskStore,
-    channels: pool,
-    limiter: new MemoryRateLimiter(),
-    storage,
-    estimator: new EtaEstimator(),
-    clock,
-    logger: logger.child({ worker: owner }),
-    owner,
-  });
-  const runner = new Runner<TaskRow>({
-    name: 'tasks',
-    concurrency: config.workerConcurrency,
-    idleMs: 500,
-    claim: (limit) =>
-      taskStore.claimDue({
-        owner,
-        now: clock.now(),
-        leaseMs: LEASE_MS,
-        limit,
-        states: ACTIVE_STATES,
-      }),
-    handle: (row) => worker.handle(row),
-    heartbeat: (ids) => taskStore.extendLeases(ids, owner, clock.now() + LEASE_MS),
-    heartbeatMs: LEASE_MS / 3,
-    clock,
-    logger,
-  });
-  wake = () => runner.wake();
-  runner.start();
-
-  const address = await app.listen({ port: config.port, host: config.host });
+  let address = '';
+  if (config.role !== 'worker') {
+    address = await app.listen({ port: config.port, host: config.host });
+  } else {
+    await app.ready();
+  }
   if (boot.token && opts.printBanner) {
     process.stdout.write(bootstrapBanner(boot.token, config.publicUrl, boot.examplesDir));
   }
@@ -156,15 +177,109 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     url: address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1'),
     db,
     tools,
+    channels,
     bootstrapToken: boot.token,
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(refreshTimer);
       await app.close();
+      await background?.stop();
+      await limiter.close?.();
+      await db.close();
+    },
+  };
+}
+
+interface WorkerParts {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  tools: MediaTools;
+  db: Db;
+  taskStore: TaskStore;
+  storage: LocalDiskStorage;
+  channels: ChannelService;
+  channelStore: ChannelStore;
+  limiter: RateLimiter;
+  fetcher: MediaFetcher;
+  media: MediaChecker;
+}
+
+/** The background half: channel pool, task runner and status sweep. */
+async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Promise<void> }> {
+  const { config, clock, logger, taskStore, limiter } = p;
+  const pool = new ChannelPool(
+    p.channelStore,
+    {
+      clock,
+      logger,
+      tools: p.tools,
+      fetcher: p.fetcher,
+      workDir: join(config.dataDir, 'sandbox'),
+      sandboxTimeScale: config.sandboxTimeScale,
+    },
+    (row, def) => p.channels.readSettings(row, def),
+    logger,
+  );
+  await pool.refresh();
+  const owner = newId('worker');
+  const worker = new TaskWorker({
+    tasks: taskStore,
+    channels: pool,
+    limiter,
+    storage: p.storage,
+    estimator: new EtaEstimator(),
+    clock,
+    logger: logger.child({ worker: owner }),
+    owner,
+    reconcileWindowMs: config.reconcileWindowMs,
+    media: p.media,
+    onQueueWoken: () => runner?.wake(),
+  });
+  const runner = new Runner<TaskRow>({
+    name: 'tasks',
+    concurrency: config.workerConcurrency,
+    idleMs: 500,
+    claim: (limit) =>
+      taskStore.claimDue({
+        owner,
+        now: clock.now(),
+        leaseMs: config.leaseMs,
+        limit,
+        states: ACTIVE_STATES,
+      }),
+    handle: (row) => worker.handle(row),
+    heartbeat: (ids) => taskStore.extendLeases(ids, owner, clock.now() + config.leaseMs),
+    heartbeatMs: config.leaseMs / 3,
+    clock,
+    logger,
+  });
+  const sweeper = new StatusSweeper({ tasks: taskStore, channels: pool, limiter, clock, logger });
+  let sweeping = false;
+  const timers = [
+    setInterval(() => {
+      pool
+        .refresh()
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'channel refresh failed'));
+    }, 5000),
+    setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      sweeper
+        .sweep()
+        .then((n) => n > 0 && runner.wake())
+        .finally(() => (sweeping = false))
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'status sweep failed'));
+    }, 1000),
+  ];
+  for (const t of timers) t.unref();
+  runner.start();
+  return {
+    wake: () => runner.wake(),
+    async stop() {
+      for (const t of timers) clearInterval(t);
       await runner.stop();
       await pool.close();
-      await db.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import { systemClock } from '../shared/clock.js';
 import { AccountStore } from '../store/account-store.js';
 import { openDatabase } from '../store/database.js';
-import { join } from 'node:path';
+import { storeLocation } from '../main.js';
 
 const USAGE = `usage:
   vidgate tokens create [--account NAME] [--name LABEL]   create a token (the account is created if new)
@@ -24,7 +24,7 @@ export async function tokensCommand(
     allowPositionals: true,
     options: { account: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
   });
-  const db = await openDatabase({ kind: 'sqlite', path: join(config.dataDir, 'vidgate.db') });
+  const db = await openDatabase(storeLocation(config));
   try {
     const accounts = new AccountStore(db.kysely);
     const tokens = new TokenService(accounts, systemClock);

@@ -12,6 +12,16 @@ export interface Config {
   readonly sandboxTimeScale: number;
   readonly dispatchTimeoutMs: number;
   readonly workerConcurrency: number;
+  readonly reconcileWindowMs: number;
+  readonly role: 'all' | 'api' | 'worker';
+  readonly leaseMs: number;
+  readonly databaseUrl: string | undefined;
+  readonly dashscopeApiKey: string | undefined;
+  readonly dashscopeBaseUrl: string | undefined;
+  readonly upstreamTimeoutMs: number;
+  readonly encryptionKey: Buffer | undefined;
+  readonly adminToken: string | undefined;
+  readonly mediaAllowHosts: readonly string[];
   readonly ffmpegPath: string | undefined;
   readonly ffprobePath: string | undefined;
   readonly pathEnv: string;
@@ -54,6 +64,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     sandboxTimeScale: c.VIDGATE_SANDBOX_TIME_SCALE,
     dispatchTimeoutMs: c.VIDGATE_DISPATCH_TIMEOUT_SECONDS * 1000,
     workerConcurrency: c.VIDGATE_WORKER_CONCURRENCY,
+    reconcileWindowMs: c.VIDGATE_RECONCILE_WINDOW_SECONDS * 1000,
+    role: c.VIDGATE_ROLE,
+    leaseMs: c.VIDGATE_LEASE_SECONDS * 1000,
+    databaseUrl: c.DATABASE_URL,
+    dashscopeApiKey: c.DASHSCOPE_API_KEY,
+    dashscopeBaseUrl: c.DASHSCOPE_HTTP_BASE_URL?.replace(/\/+$/, ''),
+    upstreamTimeoutMs: c.VIDGATE_UPSTREAM_TIMEOUT_SECONDS * 1000,
+    encryptionKey: c.VIDGATE_ENCRYPTION_KEY
+      ? Buffer.from(c.VIDGATE_ENCRYPTION_KEY, 'base64')
+      : undefined,
+    adminToken: c.VIDGATE_ADMIN_TOKEN,
+    mediaAllowHosts: (c.VIDGATE_MEDIA_ALLOW_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== ''),
     ffmpegPath: c.FFMPEG_PATH,
     ffprobePath: c.FFPROBE_PATH,
     pathEnv: env.PATH ?? '',

@@ -48,6 +48,47 @@ export const configSchema = z.object({
     'a task not dispatched upstream within this time fails without cost',
   ),
   VIDGATE_WORKER_CONCURRENCY: positiveInt(8).describe('tasks one worker process handles at once'),
+  VIDGATE_RECONCILE_WINDOW_SECONDS: positiveInt(60).describe(
+    'how long a submit whose answer was lost is looked for in the task list before it is resent',
+  ),
+  VIDGATE_LEASE_SECONDS: positiveInt(60).describe(
+    "how long a worker owns a claimed task without renewing; a dead worker's tasks move on after it",
+  ),
+  VIDGATE_ROLE: z
+    .enum(['all', 'api', 'worker'])
+    .default('all')
+    .describe('all = API and workers; api = HTTP only; worker = background work only'),
+  DATABASE_URL: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (unset for the embedded SQLite)')
+        .optional(),
+    )
+    .describe('PostgreSQL connection string; unset = SQLite in the data directory'),
+  DASHSCOPE_API_KEY: optionalText.describe(
+    'creates (or updates) the channel dashscope-default at start and relays to DashScope',
+  ),
+  DASHSCOPE_HTTP_BASE_URL: optionalText
+    .pipe(z.url({ error: 'must be an absolute URL ending in /api/v1' }).optional())
+    .describe('base URL for DASHSCOPE_API_KEY, e.g. https://dashscope-intl.aliyuncs.com/api/v1'),
+  VIDGATE_UPSTREAM_TIMEOUT_SECONDS: positiveInt(15).describe(
+    'per-request timeout towards DashScope for the channel made from DASHSCOPE_API_KEY',
+  ),
+  VIDGATE_ENCRYPTION_KEY: optionalText
+    .pipe(
+      z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+        .optional(),
+    )
+    .describe('key that encrypts upstream API keys at rest (default: a key file in the data dir)'),
+  VIDGATE_ADMIN_TOKEN: optionalText
+    .pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .describe('bearer token of the /admin API; unset = admin API off'),
+  VIDGATE_MEDIA_ALLOW_HOSTS: optionalText.describe(
+    'comma-separated host or host:port list the media fetcher may reach even if private',
+  ),
   FFMPEG_PATH: optionalText.describe('ffmpeg binary (default: PATH, then the npm-shipped one)'),
   FFPROBE_PATH: optionalText.describe('ffprobe binary (default: PATH, then the npm-shipped one)'),
 });

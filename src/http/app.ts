@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { newRequestId } from '../shared/ids.js';
 import { ApiError, errorBody, type ApiErrorCode } from './errors.js';
 import { authenticate } from './middleware/authenticate.js';
+import { registerAdminRoutes } from './routes/admin.channels.js';
 import { registerCreateRoutes } from './routes/bailian.create.js';
 import { registerResultsGet } from './routes/results.get.js';
 import { registerTaskGet } from './routes/task.get.js';
@@ -75,7 +76,8 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
   // DashScope's SDKs send `application/json; charset=utf-8`; anything not JSON is refused.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    /^application\/([a-z.+-]*\+)?json$/,
+    // parameters such as `; charset=utf-8` (the SDKs send it) follow the type
+    /^application\/([a-z.+-]*\+)?json\s*(;.*)?$/i,
     { parseAs: 'string' },
     (_req, body, done) => {
       try {
@@ -132,6 +134,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
     return { status: 'ok' };
   });
   registerResultsGet(app, s);
+  if (s.admin) registerAdminRoutes(app, s.admin);
 
   // everything registered inside this plugin requires a token
   void app.register((api, _o, done) => {

@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import type { LinkSigner } from '../shared/link-signer.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskService } from '../tasks/task-service.js';
+import type { AdminServices } from './routes/admin.channels.js';
 
 /** Everything the HTTP layer needs, built once by the composition root. */
 export interface HttpServices {
@@ -13,6 +14,8 @@ export interface HttpServices {
   clock: Clock;
   publicUrl: string;
   resultLinkTtlMs: number;
+  /** present when VIDGATE_ADMIN_TOKEN is set */
+  admin?: AdminServices;
   /** a quick liveness/readiness probe of the store */
   ping(): Promise<void>;
 }

@@ -27,6 +27,14 @@ export class MediaFetchError extends Error {
   }
 }
 
+/** A byte count as people read limits: "20 MB", "512 KB", "300 bytes". */
+export function formatBytes(bytes: number): string {
+  const MB = 1024 * 1024;
+  if (bytes >= MB) return `${Number((bytes / MB).toFixed(1))} MB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
+  return `${bytes} bytes`;
+}
+
 /** Gets a media input (http(s) URL or data: URI) into a local file. */
 export interface MediaFetcher {
   fetchToFile(url: string, destPath: string, opts: FetchOptions): Promise<FetchedMedia>;
@@ -41,7 +49,10 @@ export async function writeDataUri(
   const parsed = parseDataUri(url);
   if (!parsed) throw new MediaFetchError('InvalidURL', 'The data: URI is malformed.');
   if (parsed.bytes.length > maxBytes) {
-    throw new MediaFetchError('InvalidParameter', `The inline file exceeds ${maxBytes} bytes.`);
+    throw new MediaFetchError(
+      'InvalidParameter',
+      `The inline file is larger than ${formatBytes(maxBytes)}.`,
+    );
   }
   await writeFile(destPath, parsed.bytes);
   return { path: destPath, bytes: parsed.bytes.length, contentType: parsed.mimeType };
@@ -49,7 +60,7 @@ export async function writeDataUri(
 
 /** Streams a response body to disk, stopping as soon as it passes `maxBytes`. */
 export async function streamToFile(
-  body: WebReadableStream<Uint8Array>,
+  body: WebReadableStream<Uint8Array> | Readable,
   destPath: string,
   maxBytes: number,
   signal?: AbortSignal,
@@ -59,13 +70,19 @@ export async function streamToFile(
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
       if (bytes > maxBytes) {
-        cb(new MediaFetchError('InvalidParameter', `The file exceeds ${maxBytes} bytes.`));
+        cb(
+          new MediaFetchError(
+            'InvalidParameter',
+            `The file is larger than ${formatBytes(maxBytes)}.`,
+          ),
+        );
       } else cb(null, chunk);
     },
   });
   const tmp = `${destPath}.part`;
   try {
-    await pipeline(Readable.fromWeb(body), limiter, createWriteStream(tmp), { signal });
+    const source = body instanceof Readable ? body : Readable.fromWeb(body);
+    await pipeline(source, limiter, createWriteStream(tmp), { signal });
     await rename(tmp, destPath);
   } catch (err) {
     await rm(tmp, { force: true });

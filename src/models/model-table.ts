@@ -1,12 +1,21 @@
 /**
  * The one table of models vidgate serves (source: reference §2–§5). Validation, the sandbox,
- * the docs (docs/models.md) and, later, pricing read it. Adding a model is one entry here.
+ * the docs (docs/models.md, generated from this file) and, later, pricing read it. Adding a
+ * model is one entry in MODELS.
  */
 export const RESOLUTION_TIERS = ['480P', '720P', '1080P'] as const;
 export type ResolutionTier = (typeof RESOLUTION_TIERS)[number];
 
 /** Which request body a model takes, and which public route serves it. */
-export type ModelMode = 'first-frame' | 'references' | 'text';
+export const MODEL_MODES = ['first-frame', 'references', 'text'] as const;
+export type ModelMode = (typeof MODEL_MODES)[number];
+
+/** How people call each mode, for messages and docs. */
+export const MODE_LABELS: Readonly<Record<ModelMode, string>> = {
+  'first-frame': 'image-to-video (first frame)',
+  references: 'reference-to-video',
+  text: 'text-to-video',
+};
 
 export type DurationRule =
   | { kind: 'range'; min: number; max: number; default: number }
@@ -17,24 +26,73 @@ export type OutputRule =
   | { kind: 'size'; sizes: readonly string[]; default: string };
 
 /** How DashScope reports `usage` for the model's family (reference §7.3). */
-export type UsageShape = 'wan2.6-video' | 'wan2.6-references' | 'wan2.5-video';
+export type UsageShape = 'wan2.6-video' | 'wan2.6-references' | 'wan2.6-text' | 'wan2.5-video';
+
+export const SHOT_TYPES = ['single', 'multi'] as const;
+export type ShotType = (typeof SHOT_TYPES)[number];
+
+/** An image input (first frame, reference image), as the latest DashScope pages state it. */
+export interface ImageInputRule {
+  readonly formats: readonly string[];
+  /** each of width and height must lie in [minSidePx, maxSidePx] */
+  readonly minSidePx: number;
+  readonly maxSidePx: number;
+  readonly maxBytes: number;
+}
+
+/** An audio or video input with a length limit. */
+export interface TimedInputRule {
+  readonly formats: readonly string[];
+  readonly minSeconds: number;
+  readonly maxSeconds: number;
+  readonly maxBytes: number;
+}
+
+/** `input.reference_urls`: each URL is one image or one video (reference §4). */
+export interface ReferenceInputRule {
+  readonly image: ImageInputRule;
+  readonly video: TimedInputRule;
+  readonly maxImages: number;
+  readonly maxVideos: number;
+  readonly maxTotal: number;
+}
+
+/** The media a model reads; null = the field is not part of the model's schema. */
+export interface InputMediaRules {
+  /** `input.img_url` (required when present) */
+  readonly firstFrame: ImageInputRule | null;
+  /** `input.audio_url` (optional): the soundtrack; cut or padded with silence to the duration */
+  readonly audio: TimedInputRule | null;
+  /** `input.reference_urls` (required when present) */
+  readonly references: ReferenceInputRule | null;
+}
+
+export interface SeedRule {
+  readonly min: number;
+  readonly max: number;
+}
 
 export interface ModelSpec {
   readonly name: string;
   readonly mode: ModelMode;
   readonly durations: DurationRule;
   readonly output: OutputRule;
+  readonly media: InputMediaRules;
   /** `parameters.audio` switch exists (flash models); otherwise sound is always produced */
   readonly audioSwitch: boolean;
-  readonly audioUrl: boolean;
   readonly shotType: boolean;
   /** shot_type only takes effect with prompt_extend=true (i2v/t2v) */
   readonly shotTypeNeedsPromptExtend: boolean;
+  /** `parameters.prompt_extend` is in the model's schema (default true) */
   readonly promptExtend: boolean;
+  /** `input.template` (video-effect templates) is in the model's schema */
   readonly template: boolean;
   readonly promptRequired: boolean;
   readonly promptMaxChars: number;
   readonly negativePromptMaxChars: number;
+  readonly seed: SeedRule;
+  /** `parameters.watermark` is in the model's schema (default false) */
+  readonly watermark: boolean;
   /** DashScope returns actual_prompt when the prompt was rewritten (not on wan2.6) */
   readonly returnsActualPrompt: boolean;
   readonly usage: UsageShape;
@@ -42,14 +100,66 @@ export interface ModelSpec {
   readonly typicalRunSeconds: number;
 }
 
-const SIZES_720P = ['1280*720', '720*1280', '960*960', '1088*832', '832*1088'] as const;
-const SIZES_1080P = ['1920*1080', '1080*1920', '1440*1440', '1632*1248', '1248*1632'] as const;
-const SIZES_480P = ['832*480', '480*832', '624*624'] as const;
+const MB = 1024 * 1024;
+
+export const SIZES_480P = ['832*480', '480*832', '624*624'] as const;
+export const SIZES_720P = ['1280*720', '720*1280', '960*960', '1088*832', '832*1088'] as const;
+export const SIZES_1080P = [
+  '1920*1080',
+  '1080*1920',
+  '1440*1440',
+  '1632*1248',
+  '1248*1632',
+] as const;
+
+/** Image inputs: latest official limits for wan2.6/wan2.5 (reference §3, §13.2–3). */
+export const IMAGE_INPUT: ImageInputRule = {
+  formats: ['JPEG', 'JPG', 'PNG', 'BMP', 'WEBP'],
+  minSidePx: 240,
+  maxSidePx: 8000,
+  maxBytes: 20 * MB,
+};
+
+export const AUDIO_INPUT: TimedInputRule = {
+  formats: ['WAV', 'MP3'],
+  minSeconds: 3,
+  maxSeconds: 30,
+  maxBytes: 15 * MB,
+};
+
+export const REFERENCE_VIDEO_INPUT: TimedInputRule = {
+  formats: ['MP4', 'MOV'],
+  minSeconds: 1,
+  maxSeconds: 30,
+  maxBytes: 100 * MB,
+};
+
+export const REFERENCE_INPUT: ReferenceInputRule = {
+  image: IMAGE_INPUT,
+  video: REFERENCE_VIDEO_INPUT,
+  maxImages: 5,
+  maxVideos: 3,
+  maxTotal: 5,
+};
 
 const common = {
   promptMaxChars: 1500,
   negativePromptMaxChars: 500,
+  seed: { min: 0, max: 2147483647 },
+  watermark: true,
 } as const;
+
+const firstFrameMedia: InputMediaRules = {
+  firstFrame: IMAGE_INPUT,
+  audio: AUDIO_INPUT,
+  references: null,
+};
+const referenceMedia: InputMediaRules = {
+  firstFrame: null,
+  audio: null,
+  references: REFERENCE_INPUT,
+};
+const textMedia: InputMediaRules = { firstFrame: null, audio: AUDIO_INPUT, references: null };
 
 export const MODELS: readonly ModelSpec[] = [
   {
@@ -58,8 +168,8 @@ export const MODELS: readonly ModelSpec[] = [
     mode: 'first-frame',
     durations: { kind: 'range', min: 2, max: 15, default: 5 },
     output: { kind: 'tier', tiers: ['720P', '1080P'], default: '1080P' },
+    media: firstFrameMedia,
     audioSwitch: false,
-    audioUrl: true,
     shotType: true,
     shotTypeNeedsPromptExtend: true,
     promptExtend: true,
@@ -75,8 +185,8 @@ export const MODELS: readonly ModelSpec[] = [
     mode: 'first-frame',
     durations: { kind: 'range', min: 2, max: 15, default: 5 },
     output: { kind: 'tier', tiers: ['720P', '1080P'], default: '1080P' },
+    media: firstFrameMedia,
     audioSwitch: true,
-    audioUrl: true,
     shotType: true,
     shotTypeNeedsPromptExtend: true,
     promptExtend: true,
@@ -92,8 +202,8 @@ export const MODELS: readonly ModelSpec[] = [
     mode: 'first-frame',
     durations: { kind: 'set', values: [5, 10], default: 5 },
     output: { kind: 'tier', tiers: ['480P', '720P', '1080P'], default: '1080P' },
+    media: firstFrameMedia,
     audioSwitch: false,
-    audioUrl: true,
     shotType: false,
     shotTypeNeedsPromptExtend: false,
     promptExtend: true,
@@ -109,8 +219,8 @@ export const MODELS: readonly ModelSpec[] = [
     mode: 'references',
     durations: { kind: 'range', min: 2, max: 10, default: 5 },
     output: { kind: 'size', sizes: [...SIZES_720P, ...SIZES_1080P], default: '1920*1080' },
+    media: referenceMedia,
     audioSwitch: false,
-    audioUrl: false,
     shotType: true,
     shotTypeNeedsPromptExtend: false,
     promptExtend: false,
@@ -126,8 +236,8 @@ export const MODELS: readonly ModelSpec[] = [
     mode: 'references',
     durations: { kind: 'range', min: 2, max: 10, default: 5 },
     output: { kind: 'size', sizes: [...SIZES_720P, ...SIZES_1080P], default: '1920*1080' },
+    media: referenceMedia,
     audioSwitch: true,
-    audioUrl: false,
     shotType: true,
     shotTypeNeedsPromptExtend: false,
     promptExtend: false,
@@ -136,6 +246,44 @@ export const MODELS: readonly ModelSpec[] = [
     returnsActualPrompt: false,
     usage: 'wan2.6-references',
     typicalRunSeconds: 120,
+  },
+  {
+    ...common,
+    name: 'wan2.6-t2v',
+    mode: 'text',
+    durations: { kind: 'range', min: 2, max: 15, default: 5 },
+    output: { kind: 'size', sizes: [...SIZES_720P, ...SIZES_1080P], default: '1920*1080' },
+    media: textMedia,
+    audioSwitch: false,
+    shotType: true,
+    shotTypeNeedsPromptExtend: true,
+    promptExtend: true,
+    template: false,
+    promptRequired: true,
+    returnsActualPrompt: false,
+    usage: 'wan2.6-text',
+    typicalRunSeconds: 180,
+  },
+  {
+    ...common,
+    name: 'wan2.5-t2v-preview',
+    mode: 'text',
+    durations: { kind: 'set', values: [5, 10], default: 5 },
+    output: {
+      kind: 'size',
+      sizes: [...SIZES_480P, ...SIZES_720P, ...SIZES_1080P],
+      default: '1920*1080',
+    },
+    media: textMedia,
+    audioSwitch: false,
+    shotType: false,
+    shotTypeNeedsPromptExtend: false,
+    promptExtend: true,
+    template: false,
+    promptRequired: true,
+    returnsActualPrompt: true,
+    usage: 'wan2.5-video',
+    typicalRunSeconds: 180,
   },
 ];
 
@@ -155,9 +303,30 @@ export const SIZE_TIERS: Readonly<Record<string, ResolutionTier>> = Object.fromE
 
 /** The tier a `W*H` size belongs to (r2v/t2v sizes), used for usage.SR and pricing. */
 export function tierOfSize(size: string): ResolutionTier | undefined {
-  return SIZE_TIERS[size];
+  return Object.hasOwn(SIZE_TIERS, size) ? SIZE_TIERS[size] : undefined;
 }
 
 export function tierNumber(tier: ResolutionTier): number {
   return Number(tier.slice(0, -1));
+}
+
+/** Every duration a model accepts, smallest first (ranges expanded). */
+export function allowedDurations(rule: DurationRule): number[] {
+  if (rule.kind === 'set') return [...rule.values].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let d = rule.min; d <= rule.max; d++) out.push(d);
+  return out;
+}
+
+export function isAllowedDuration(rule: DurationRule, seconds: number): boolean {
+  return rule.kind === 'range'
+    ? Number.isInteger(seconds) && seconds >= rule.min && seconds <= rule.max
+    : rule.values.includes(seconds);
+}
+
+/** "an integer from 2 to 15" / "one of 5, 10", for messages and docs. */
+export function describeDurations(rule: DurationRule): string {
+  return rule.kind === 'range'
+    ? `an integer from ${rule.min} to ${rule.max}`
+    : `one of ${rule.values.join(', ')}`;
 }

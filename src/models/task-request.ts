@@ -1,7 +1,7 @@
-import type { ModelSpec, ResolutionTier } from './model-table.js';
+import type { ModelSpec, ResolutionTier, ShotType } from './model-table.js';
 import { tierOfSize } from './model-table.js';
 
-/** The client's body as accepted: passed upstream unchanged, stored as JSON on the task. */
+/** The body as accepted by validateRequest: stored as JSON on the task and sent upstream. */
 export interface RequestBody {
   model: string;
   input: Record<string, unknown>;
@@ -10,12 +10,18 @@ export interface RequestBody {
 
 /** What a model will actually produce for a body, defaults applied (the table decides). */
 export interface EffectiveRequest {
+  /** truncated to the model's limit, as DashScope does; null when none was sent */
   prompt: string | null;
+  negativePrompt: string | null;
   durationSec: number;
   tier: ResolutionTier;
   /** `W*H` for size-driven models; null for tier-driven ones (size follows the first frame) */
   size: string | null;
   withAudio: boolean;
+  promptExtend: boolean;
+  /** `multi` only where the model has shot types and, if it needs it, prompt_extend is on */
+  shotType: ShotType;
+  watermark: boolean;
   seed: number | null;
   imgUrl: string | null;
   audioUrl: string | null;
@@ -26,6 +32,24 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/** The first `max` characters, counting as DashScope does: one per character, not per UTF-16 unit. */
+export function truncateChars(text: string, max: number): string {
+  // UTF-16 length bounds the character count from above, so short texts need no scan
+  if (text.length <= max) return text;
+  let end = 0;
+  let chars = 0;
+  while (end < text.length && chars < max) {
+    const code = text.codePointAt(end) ?? 0;
+    end += code > 0xffff ? 2 : 1;
+    chars++;
+  }
+  return text.slice(0, end);
+}
+
+function urlList(v: unknown): string[] | null {
+  return Array.isArray(v) ? v.filter((u): u is string => typeof u === 'string') : null;
+}
+
 /** Derives the effective values from an already validated body. */
 export function effectiveRequest(model: ModelSpec, body: RequestBody): EffectiveRequest {
   const { input, parameters: p } = body;
@@ -33,26 +57,34 @@ export function effectiveRequest(model: ModelSpec, body: RequestBody): Effective
   let tier: ResolutionTier;
   let size: string | null = null;
   if (model.output.kind === 'tier') {
-    const r = str(p.resolution);
-    tier = model.output.tiers.find((t) => t === r?.toUpperCase()) ?? model.output.default;
+    const r = str(p.resolution)?.toUpperCase();
+    tier = model.output.tiers.find((t) => t === r) ?? model.output.default;
   } else {
     size = str(p.size) ?? model.output.default;
     tier = tierOfSize(size) ?? '1080P';
   }
-  // audio=false silences only models with the switch; audio_url without the switch still sounds
+  // audio=false silences only models with the switch, and wins over audio_url (DashScope)
   const withAudio = model.audioSwitch ? p.audio !== false : true;
+  const promptExtend = model.promptExtend && p.prompt_extend !== false;
+  const shotActive = model.shotType && (!model.shotTypeNeedsPromptExtend || promptExtend);
   const prompt = str(input.prompt);
+  const negative = str(input.negative_prompt);
   return {
-    prompt: prompt === null ? null : prompt.slice(0, model.promptMaxChars),
+    prompt: prompt === null ? null : truncateChars(prompt, model.promptMaxChars),
+    negativePrompt:
+      negative === null ? null : truncateChars(negative, model.negativePromptMaxChars),
     durationSec: duration,
     tier,
     size,
     withAudio,
+    promptExtend,
+    shotType: shotActive && p.shot_type === 'multi' ? 'multi' : 'single',
+    watermark: model.watermark && p.watermark === true,
     seed: typeof p.seed === 'number' ? p.seed : null,
-    imgUrl: str(input.img_url),
-    audioUrl: model.audioUrl ? str(input.audio_url) : null,
-    referenceUrls: Array.isArray(input.reference_urls)
-      ? input.reference_urls.filter((u): u is string => typeof u === 'string')
+    imgUrl: model.media.firstFrame ? str(input.img_url) : null,
+    audioUrl: model.media.audio ? str(input.audio_url) : null,
+    referenceUrls: model.media.references
+      ? (urlList(input.reference_urls) ?? urlList(input.reference_video_urls) ?? [])
       : [],
   };
 }

@@ -30,6 +30,16 @@ export function buildUsage(
         video_count: 1,
         SR: sr,
       };
+    case 'wan2.6-text':
+      // assumed: the i2v family's fields plus the requested size, as for r2v (docs/models.md)
+      return {
+        duration: out,
+        size: eff.size,
+        input_video_duration: 0,
+        output_video_duration: out,
+        video_count: 1,
+        SR: sr,
+      };
     case 'wan2.5-video':
       return { duration: out, SR: sr, video_count: 1 };
   }

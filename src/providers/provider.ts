@@ -103,6 +103,8 @@ export interface ProviderDefinition {
   /** settings of one channel of this provider; secrets are listed in `secretFields` */
   readonly settingsSchema: z.ZodType;
   readonly secretFields: readonly string[];
+  /** named settings fragments a CLI flag can pick, e.g. DashScope's regions */
+  readonly settingsPresets?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** `settings` are unparsed; the provider parses them with its own schema */
   create(settings: unknown, deps: ProviderDeps): VideoProvider;
 }

@@ -37,6 +37,9 @@ function openSqlite(path: string): Promise<Db> {
 
 const dialects: { [K in StoreLocation['kind']]?: DialectFactory } = {
   sqlite: (loc) => openSqlite(loc.kind === 'sqlite' ? loc.path : ''),
+  // loaded lazily: the pg driver is only needed when DATABASE_URL is set
+  postgres: async (loc) =>
+    (await import('./postgres-dialect.js')).openPostgres(loc.kind === 'postgres' ? loc.url : ''),
 };
 
 /** Registers a dialect; kept pluggable so the PostgreSQL driver loads only when used. */
@@ -48,7 +51,12 @@ export async function openDatabase(location: StoreLocation): Promise<Db> {
   const factory = dialects[location.kind];
   if (!factory) throw new Error(`no store dialect registered for ${location.kind}`);
   const db = await factory(location);
-  await migrate(db.kysely);
+  try {
+    await migrate(db.kysely);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return db;
 }
 

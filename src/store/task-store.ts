@@ -154,6 +154,100 @@ export class TaskStore {
     });
   }
 
+  /**
+   * Makes up to `limit` queued tasks due now: the oldest task of each account in turn, accounts
+   * with the fewest tasks upstream first, so one busy account cannot starve the others (fair
+   * across accounts, first-in-first-out within one).
+   */
+  async wakeQueued(now: number, limit: number): Promise<number> {
+    const queued = await this.db
+      .selectFrom('tasks')
+      .select(['id', 'accountId'])
+      .where('state', '=', 'QUEUED')
+      .where('nextRunAt', '>', now)
+      .orderBy('createdAt')
+      .limit(500)
+      .execute();
+    if (queued.length === 0) return 0;
+    const open = await this.db
+      .selectFrom('tasks')
+      .select(['accountId', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', 'in', UPSTREAM_OPEN_STATES)
+      .groupBy('accountId')
+      .execute();
+    const load = new Map(open.map((r) => [r.accountId, Number(r.n)]));
+    const heads = new Map<string, string[]>();
+    for (const t of queued) heads.set(t.accountId, [...(heads.get(t.accountId) ?? []), t.id]);
+    const accounts = [...heads.keys()].sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0));
+    const picked: string[] = [];
+    for (let round = 0; picked.length < limit && round < queued.length; round++) {
+      for (const a of accounts) {
+        const id = heads.get(a)?.[round];
+        if (id !== undefined && picked.length < limit) picked.push(id);
+      }
+    }
+    const res = await this.db
+      .updateTable('tasks')
+      .set({ nextRunAt: now })
+      .where('id', 'in', picked)
+      .where('state', '=', 'QUEUED')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** Lost submits of one model on one channel, reconciled together so they cannot swap tasks. */
+  async listUncertain(channelId: string, model: string): Promise<TaskRow[]> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('channelId', '=', channelId)
+      .where('model', '=', model)
+      .where('state', '=', 'UNCERTAIN')
+      .orderBy('submittedAt')
+      .execute();
+  }
+
+  /** The task, if any, that already owns an upstream task (adoption must not take it twice). */
+  async findByUpstream(channelId: string, upstreamTaskId: string): Promise<TaskRow | undefined> {
+    return this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('channelId', '=', channelId)
+      .where('upstreamTaskId', '=', upstreamTaskId)
+      .executeTakeFirst();
+  }
+
+  /** Open upstream tasks of a channel, oldest submit first: what the status sweep looks at. */
+  async listOpenOnChannel(
+    channelId: string,
+    limit: number,
+  ): Promise<
+    Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'submittedAt' | 'etaAt' | 'nextRunAt'>[]
+  > {
+    return this.db
+      .selectFrom('tasks')
+      .select(['id', 'state', 'upstreamTaskId', 'submittedAt', 'etaAt', 'nextRunAt'])
+      .where('channelId', '=', channelId)
+      .where('state', 'in', ['PENDING', 'RUNNING'])
+      .where('upstreamTaskId', 'is not', null)
+      .orderBy('submittedAt')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Makes tasks due now (the sweep saw them change upstream); only unleased rows move. */
+  async markDue(ids: string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const res = await this.db
+      .updateTable('tasks')
+      .set({ nextRunAt: now })
+      .where('id', 'in', ids)
+      .where('state', 'in', ['PENDING', 'RUNNING'])
+      .where('nextRunAt', '>', now)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   async extendLeases(ids: string[], owner: string, until: number): Promise<void> {
     if (ids.length === 0) return;
     await this.db

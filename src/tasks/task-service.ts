@@ -3,6 +3,7 @@ import type { ModelMode } from '../models/model-table.js';
 import { validateRequest } from '../models/validate-request.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
+import { hasRemoteMedia, type MediaChecker } from '../media/media-checker.js';
 import type { TaskRow, TaskStore } from '../store/task-store.js';
 
 export interface Caller {
@@ -12,6 +13,8 @@ export interface Caller {
 
 export interface TaskServiceOptions {
   dispatchTimeoutMs: number;
+  /** inline (data:) media is checked here, at create time; remote media later by a worker */
+  media: MediaChecker;
   /** called after a task is stored, so an idle worker in this process picks it up at once */
   onCreated?: () => void;
 }
@@ -27,6 +30,8 @@ export class TaskService {
   async create(caller: Caller, mode: ModelMode, raw: unknown): Promise<TaskRow> {
     const checked = validateRequest(mode, raw);
     if (!checked.ok) throw new ApiError(checked.code, checked.message);
+    const inline = await this.options.media.checkInline(checked.body);
+    if (!inline.ok) throw new ApiError(inline.code, inline.message);
     const now = this.clock.now();
     const row: TaskRow = {
       id: newId('task', now),
@@ -35,7 +40,8 @@ export class TaskService {
       model: checked.model.name,
       mode,
       request: JSON.stringify(checked.body),
-      state: 'QUEUED',
+      // remote media is fetched and checked by a worker before any upstream is used
+      state: hasRemoteMedia(checked.body) ? 'CHECKING' : 'QUEUED',
       channelId: null,
       upstreamTaskId: null,
       attempts: 0,

@@ -7,11 +7,11 @@ import type { UpstreamView } from '../providers/provider.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { newRequestId } from '../shared/ids.js';
+import type { MediaChecker } from '../media/media-checker.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskPatch, TaskRow, TaskStore } from '../store/task-store.js';
 import type { EtaEstimator } from './eta-estimator.js';
-import type { TaskState } from './status.js';
+import { UPSTREAM_OPEN_STATES, type TaskState } from './status.js';
 
 export interface TaskWorkerDeps {
   tasks: TaskStore;
@@ -23,12 +23,25 @@ export interface TaskWorkerDeps {
   logger: Logger;
   /** this worker's lease owner id */
   owner: string;
+  /** how long a lost submit is looked for in the task list before it is sent again */
+  reconcileWindowMs: number;
+  media: MediaChecker;
+  /** called when queued tasks were made due, so the runner looks for work at once */
+  onQueueWoken?: () => void;
 }
 
-/** Upstream windows are 1 s; the margin absorbs network jitter between us and the upstream. */
-export const LIMIT_WINDOW_MS = 1150;
+/** Upstream windows are 1 s; the margin absorbs jitter between our clock and the upstream's arrival. */
+export const LIMIT_WINDOW_MS = 1250;
 const DAY_MS = 24 * 3600 * 1000;
 const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
+const RECONCILE_SKEW_MS = 5000;
+/**
+ * A queued task that found every channel full looks again after this long at the latest; a slot
+ * freeing wakes the head of the queue at once, so this only bounds what another process frees.
+ */
+const FULL_CHANNEL_BACKSTOP_MS = 2000;
+
+const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);
 
 function requestBody(row: TaskRow): RequestBody {
   return JSON.parse(row.request) as RequestBody;
@@ -45,14 +58,13 @@ export class TaskWorker {
   async handle(row: TaskRow): Promise<void> {
     switch (row.state) {
       case 'CHECKING':
-        await this.move(row, 'QUEUED', { nextRunAt: this.now() });
-        return;
+        return this.checkMedia(row);
       case 'QUEUED':
         return this.dispatch(row);
       case 'SUBMITTING':
         // the lease ran out mid-submit (the worker died): the submit may have reached upstream
         await this.move(row, 'UNCERTAIN', {
-          uncertainSince: Number(row.updatedAt),
+          uncertainSince: this.now(),
           nextRunAt: this.now(),
         });
         return;
@@ -93,6 +105,12 @@ export class TaskWorker {
       },
       this.d.owner,
     );
+    // (a task bounced back to the queue frees nothing: it is itself the next in line)
+    if (moved && row.channelId && isOpen(row.state) && !isOpen(to) && to !== 'QUEUED') {
+      // an upstream slot just freed: the head of the queue should not wait for its backstop
+      const woken = await this.d.tasks.wakeQueued(this.now(), 1);
+      if (woken > 0) this.d.onQueueWoken?.();
+    }
     if (!moved)
       this.d.logger.debug({ task: row.id, from: row.state, to }, 'lost a transition race');
     else if (done)
@@ -119,6 +137,22 @@ export class TaskWorker {
     });
   }
 
+  /** Remote media is checked before dispatch; a task that fails here costs nothing upstream. */
+  private async checkMedia(row: TaskRow): Promise<void> {
+    let verdict;
+    try {
+      verdict = await this.d.media.checkRemote(requestBody(row));
+    } catch (err) {
+      this.d.logger.warn(
+        { task: row.id, err: errText(err) },
+        'media check could not run; will retry',
+      );
+      return this.later(row, backoffMs(row.attempts + 2));
+    }
+    if (!verdict.ok) return this.fail(row, verdict.code, verdict.message);
+    await this.move(row, 'QUEUED', { nextRunAt: this.now() });
+  }
+
   private async dispatch(row: TaskRow): Promise<void> {
     const now = this.now();
     if (now > Number(row.dispatchDeadline)) {
@@ -138,53 +172,52 @@ export class TaskWorker {
       }
       return this.later(row, 2000);
     }
-    let waitMs = 1000;
     for (const channel of candidates) {
-      if ((await this.d.tasks.countOpenOnChannel(channel.id)) >= channel.limits.maxRunning) {
-        waitMs = Math.min(waitMs, 250);
+      if ((await this.d.tasks.countOpenOnChannel(channel.id)) >= channel.limits.maxRunning)
         continue;
-      }
-      const slot = await this.d.limiter.tryAcquire(
-        `submit:${channel.id}`,
-        channel.limits.submitPerSecond,
-        LIMIT_WINDOW_MS,
-        now,
-      );
-      if (!slot.ok) {
-        waitMs = Math.min(waitMs, slot.retryAfterMs);
-        continue;
-      }
+      const admittedAt = this.now();
       const admitted = await this.d.tasks.admit(
         row.id,
         this.d.owner,
         channel.id,
         channel.limits.maxRunning,
-        {
-          attempts: row.attempts + 1,
-          updatedAt: now,
-        },
+        // submittedAt marks when the request left: the reconciliation window starts here
+        { attempts: row.attempts + 1, submittedAt: admittedAt, updatedAt: admittedAt },
       );
-      if (!admitted) {
-        waitMs = Math.min(waitMs, 250);
-        continue;
+      if (!admitted) continue;
+      // the submit slot is taken last, with a fresh clock, so the window counts sends as the
+      // upstream will see them rather than when a busy worker began thinking about them
+      const slot = await this.d.limiter.tryAcquire(
+        `submit:${channel.id}`,
+        channel.limits.submitPerSecond,
+        LIMIT_WINDOW_MS,
+        this.now(),
+      );
+      if (!slot.ok) {
+        await this.move(admitted, 'QUEUED', {
+          channelId: null,
+          submittedAt: null,
+          attempts: row.attempts,
+          nextRunAt: this.now() + slot.retryAfterMs,
+        });
+        return;
       }
       return this.submit(admitted, channel);
     }
-    await this.later(row, waitMs);
+    await this.later(row, FULL_CHANNEL_BACKSTOP_MS);
   }
 
   private async submit(row: TaskRow, channel: Channel): Promise<void> {
     const body = requestBody(row);
     try {
-      const res = await channel.provider.submit(body, { requestId: newRequestId() });
+      // the task id doubles as the client request id: a duplicate upstream task would carry it twice
+      const res = await channel.provider.submit(body, { requestId: row.id });
       const eff = effectiveRequest(findModelOrThrow(row.model), body);
       const estimate =
         res.expectedRunMs ?? this.d.estimator.estimateMs(row.model, eff.tier, eff.durationSec);
-      const submittedAt = this.now();
-      await this.applyView(row, res.view, {
+      await this.applyView(row, channel, res.view, {
         upstreamTaskId: res.upstreamTaskId,
-        submittedAt,
-        etaAt: submittedAt + estimate,
+        etaAt: Number(row.submittedAt ?? this.now()) + estimate,
         errorCode: null,
         errorMessage: null,
       });
@@ -224,14 +257,80 @@ export class TaskWorker {
     }
   }
 
-  /** Without a task list the upstream cannot be asked; the sandbox simply resubmits. */
+  /**
+   * A submit whose answer was lost: look for the upstream task in the task list (by model and
+   * the time the request left) and adopt it; only when the window has passed without a match is
+   * the task queued again. Without a task list (the sandbox) there is nothing to ask.
+   */
   private async reconcile(row: TaskRow): Promise<void> {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
-    if (!channel?.provider.list) {
-      await this.move(row, 'QUEUED', { channelId: null, uncertainSince: null });
+    const list = channel?.provider.list?.bind(channel.provider);
+    if (!channel || !list) {
+      await this.move(row, 'QUEUED', { channelId: null, uncertainSince: null, submittedAt: null });
       return;
     }
-    await this.later(row, 5000);
+    const now = this.now();
+    const sentAt = Number(row.submittedAt ?? row.uncertainSince ?? now);
+    const since = Number(row.uncertainSince ?? now);
+    const slot = await this.d.limiter.tryAcquire(
+      `query:${channel.id}`,
+      channel.limits.queriesPerSecond,
+      LIMIT_WINDOW_MS,
+      now,
+    );
+    if (!slot.ok) return this.later(row, slot.retryAfterMs);
+    let found: string | undefined;
+    try {
+      const peers = await this.d.tasks.listUncertain(channel.id, row.model);
+      const windows = peers.map((p) => ({
+        id: p.id,
+        sentAt: Number(p.submittedAt ?? p.uncertainSince ?? now),
+        lostAt: Number(p.uncertainSince ?? now),
+      }));
+      const page = await list({
+        model: row.model,
+        // list times have one-second resolution and the clocks may differ a little
+        startTime: Math.min(sentAt, ...windows.map((w) => w.sentAt)) - RECONCILE_SKEW_MS,
+        endTime: Math.max(since, ...windows.map((w) => w.lostAt)) + RECONCILE_SKEW_MS,
+        pageNo: 1,
+        pageSize: 100,
+      });
+      const candidates: { id: string; createdAt: number }[] = [];
+      for (const t of page.tasks) {
+        if (t.model !== '' && t.model !== row.model) continue;
+        if (await this.d.tasks.findByUpstream(channel.id, t.upstreamTaskId)) continue;
+        candidates.push({ id: t.upstreamTaskId, createdAt: t.createdAt });
+      }
+      found = matchLostSubmits(windows, candidates, RECONCILE_SKEW_MS).get(row.id);
+    } catch (err) {
+      this.d.logger.warn({ task: row.id, err: errText(err) }, 'reconciliation list failed');
+      return this.later(row, backoffMs(3));
+    }
+    if (found) {
+      this.d.logger.info(
+        { task: row.id, upstream: found },
+        'adopted the upstream task of a lost submit',
+      );
+      const eff = effectiveRequest(findModelOrThrow(row.model), requestBody(row));
+      await this.move(row, 'PENDING', {
+        upstreamTaskId: found,
+        uncertainSince: null,
+        etaAt: sentAt + this.d.estimator.estimateMs(row.model, eff.tier, eff.durationSec),
+        nextRunAt: now,
+      });
+      return;
+    }
+    if (now - since >= this.d.reconcileWindowMs) {
+      this.d.logger.info({ task: row.id }, 'no upstream task for a lost submit; submitting again');
+      await this.move(row, 'QUEUED', {
+        channelId: null,
+        uncertainSince: null,
+        submittedAt: null,
+        nextRunAt: now,
+      });
+      return;
+    }
+    await this.later(row, Math.min(5000, this.d.reconcileWindowMs / 4));
   }
 
   private async poll(row: TaskRow): Promise<void> {
@@ -251,17 +350,23 @@ export class TaskWorker {
       const retryAfterMs = err instanceof ProviderError ? err.retryAfterMs : undefined;
       return this.later(row, backoffMs(3, { retryAfterMs }));
     }
-    await this.applyView(row, view, {});
+    await this.applyView(row, channel, view, {});
   }
 
   /** Applies what the upstream said; `patch` carries submit-time fields when called from submit. */
-  private async applyView(row: TaskRow, view: UpstreamView, patch: TaskPatch): Promise<void> {
+  private async applyView(
+    row: TaskRow,
+    channel: Channel,
+    view: UpstreamView,
+    patch: TaskPatch,
+  ): Promise<void> {
     const now = this.now();
     switch (view.kind) {
       case 'PENDING':
       case 'RUNNING': {
         const etaAt = Number(patch.etaAt ?? row.etaAt ?? now + 60_000);
-        const next = now + pollDelayMs(etaAt - now);
+        const swept = channel.definition.capabilities.listTasks;
+        const next = now + pollDelayMs(etaAt - now, swept);
         const times = { scheduledAt: view.scheduledTime ?? row.scheduledAt };
         if (row.state === view.kind) return this.later(row, next - now, { ...patch, ...times });
         await this.move(row, view.kind, { ...patch, ...times, nextRunAt: next });
@@ -340,8 +445,45 @@ export class TaskWorker {
   }
 }
 
-/** Poll close to the expected end; never busier than every second, never idler than 15 s. */
-export function pollDelayMs(msToEta: number): number {
+/**
+ * Pairs unadopted upstream tasks with lost submits. Each candidate goes to the submit sent
+ * closest before or at its creation, among those whose window [sent - skew, lost + skew] holds
+ * it: matching from the candidates' side keeps a submit that created nothing (a reset before
+ * the upstream read it) from taking a neighbour's task.
+ */
+export function matchLostSubmits(
+  submits: readonly { id: string; sentAt: number; lostAt: number }[],
+  candidates: readonly { id: string; createdAt: number }[],
+  skewMs: number,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const c of [...candidates].sort((a, b) => a.createdAt - b.createdAt)) {
+    let best: { id: string; d: number } | undefined;
+    for (const s of submits) {
+      if (taken.has(s.id)) continue;
+      if (c.createdAt < s.sentAt - skewMs || c.createdAt > s.lostAt + skewMs) continue;
+      const d = Math.abs(c.createdAt - s.sentAt);
+      if (!best || d < best.d) best = { id: s.id, d };
+    }
+    if (best) {
+      taken.add(best.id);
+      out.set(best.id, c.id);
+    }
+  }
+  return out;
+}
+
+/**
+ * When to query a task again. With a status sweep (task list) watching the channel, a task is
+ * queried at its expected end and then ever more rarely: the sweep pulls it forward when the list
+ * shows a change. Without one, polls close in on the expected end.
+ */
+export function pollDelayMs(msToEta: number, swept: boolean): number {
+  if (swept) {
+    if (msToEta > 0) return Math.max(1000, msToEta + 500);
+    return Math.min(60_000, Math.max(3000, -msToEta / 2));
+  }
   return Math.min(15_000, Math.max(1000, msToEta / 2));
 }
 

@@ -7,6 +7,7 @@ import type { HttpServices } from '../services.js';
 export const CREATE_ROUTES: ReadonlyArray<{ path: string; mode: ModelMode }> = [
   { path: '/task/bailian/image2video', mode: 'first-frame' },
   { path: '/task/bailian/ref2video', mode: 'references' },
+  { path: '/task/bailian/text2video', mode: 'text' },
 ];
 
 export function registerCreateRoutes(app: FastifyInstance, s: HttpServices): void {

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-rate-limits.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-rate-limits': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,332 @@
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressPolicy } from './address-policy.js';
+import { parseDataUri } from './data-uri.js';
+import type { MediaTools } from './ffmpeg.js';
+import {
+  checkInlineMedia,
+  checkMediaSource,
+  mediaCategory,
+  sniffMediaFormat,
+  type MediaFormat,
+  type MediaInfo,
+  type MediaKind,
+  type MediaRules,
+} from './inline-media.js';
+import { MediaFetchError, type MediaFetcher } from './media-fetcher.js';
+
+export type {
+  AudioFormat,
+  ImageFormat,
+  MediaInfo,
+  MediaKind,
+  MediaRules,
+  VideoFormat,
+} from './inline-media.js';
+
+const MB = 1024 * 1024;
+
+/** DashScope's documented limits (reference §3–§4, latest doc values). */
+export const DASHSCOPE_MEDIA_RULES: MediaRules = {
+  image: {
+    formats: ['jpeg', 'png', 'bmp', 'webp'],
+    minSide: 240,
+    maxSide: 8000,
+    maxBytes: 20 * MB,
+    allowAlpha: false,
+  },
+  audio: { formats: ['wav', 'mp3'], minSec: 3, maxSec: 30, maxBytes: 15 * MB },
+  video: { formats: ['mp4', 'mov'], minSec: 1, maxSec: 30, maxBytes: 100 * MB, maxCount: 3 },
+};
+
+interface TableImageRule {
+  readonly formats: readonly string[];
+  readonly minSidePx: number;
+  readonly maxSidePx: number;
+  readonly maxBytes: number;
+}
+interface TableTimedRule {
+  readonly formats: readonly string[];
+  readonly minSeconds: number;
+  readonly maxSeconds: number;
+  readonly maxBytes: number;
+}
+
+/** The shape of a model-table entry's `media` (models/model-table.ts InputMediaRules). */
+export interface TableMediaRules {
+  readonly firstFrame: TableImageRule | null;
+  readonly audio: TableTimedRule | null;
+  readonly references: {
+    readonly image: TableImageRule;
+    readonly video: TableTimedRule;
+    readonly maxVideos: number;
+  } | null;
+}
+
+const FORMAT_NAMES: Record<string, MediaFormat> = {
+  jpeg: 'jpeg',
+  jpg: 'jpeg',
+  png: 'png',
+  bmp: 'bmp',
+  webp: 'webp',
+  wav: 'wav',
+  mp3: 'mp3',
+  mp4: 'mp4',
+  mov: 'mov',
+};
+
+function formatsOf<F extends MediaFormat>(names: readonly string[], allowed: readonly F[]): F[] {
+  const wanted = new Set(names.map((n) => FORMAT_NAMES[n.toLowerCase()]));
+  return allowed.filter((f) => wanted.has(f));
+}
+
+/**
+ * Converts a model-table entry's media limits into MediaRules. Fields a model does not take
+ * keep DashScope's defaults; validation refuses those fields before any media check runs.
+ */
+export function mediaRulesFromTable(media: TableMediaRules): MediaRules {
+  const d = DASHSCOPE_MEDIA_RULES;
+  const img = media.firstFrame ?? media.references?.image;
+  const audio = media.audio;
+  const video = media.references?.video;
+  return {
+    image: img
+      ? {
+          formats: formatsOf(img.formats, d.image.formats),
+          minSide: img.minSidePx,
+          maxSide: img.maxSidePx,
+          maxBytes: img.maxBytes,
+          allowAlpha: d.image.allowAlpha,
+        }
+      : d.image,
+    audio: audio
+      ? {
+          formats: formatsOf(audio.formats, d.audio.formats),
+          minSec: audio.minSeconds,
+          maxSec: audio.maxSeconds,
+          maxBytes: audio.maxBytes,
+        }
+      : d.audio,
+    video: video
+      ? {
+          formats: formatsOf(video.formats, d.video.formats),
+          minSec: video.minSeconds,
+          maxSec: video.maxSeconds,
+          maxBytes: video.maxBytes,
+          maxCount: media.references?.maxVideos ?? d.video.maxCount,
+        }
+      : d.video,
+  };
+}
+
+/** The part of a create body that carries media (RequestBody from models/ fits). */
+export interface MediaBody {
+  model: string;
+  input: Record<string, unknown>;
+}
+
+export interface MediaField {
+  /** the request path, e.g. `input.reference_urls[1]`, used in messages */
+  field: string;
+  url: string;
+  kind: MediaKind;
+}
+
+export interface CheckedMedia {
+  field: string;
+  info: MediaInfo;
+}
+
+export type InlineVerdict =
+  | { ok: true; media: CheckedMedia[] }
+  | { ok: false; code: 'InvalidParameter' | 'InvalidURL'; message: string };
+
+export type MediaVerdict =
+  | { ok: true; media: CheckedMedia[] }
+  | {
+      ok: false;
+      code: 'InvalidParameter' | 'InvalidURL' | 'BadRequest.InputDownloadFailed';
+      message: string;
+    };
+
+export interface MediaCheckerOptions {
+  /** fetches remote media; a SafeMediaFetcher in production */
+  fetcher: MediaFetcher;
+  tools: MediaTools;
+  /** when given, create-time checks refuse http(s) URLs whose host is plainly not public */
+  policy?: AddressPolicy;
+  /** where remote media is downloaded while it is checked; os.tmpdir() unless set */
+  tempDir?: string;
+  /** the rules for a model name; DASHSCOPE_MEDIA_RULES for every model unless set */
+  rulesFor?: (model: string) => MediaRules;
+}
+
+const HEAD_BYTES = 4096;
+const isDataUri = (url: string) => /^data:/i.test(url);
+const isOssUrl = (url: string) => /^oss:\/\//i.test(url);
+
+/** Every media URL in a body, in request order. */
+export function mediaFields(body: MediaBody): MediaField[] {
+  const { input } = body;
+  const out: MediaField[] = [];
+  if (typeof input.img_url === 'string') {
+    out.push({ field: 'input.img_url', url: input.img_url, kind: 'image' });
+  }
+  if (typeof input.audio_url === 'string') {
+    out.push({ field: 'input.audio_url', url: input.audio_url, kind: 'audio' });
+  }
+  if (Array.isArray(input.reference_urls)) {
+    input.reference_urls.forEach((url: unknown, i) => {
+      if (typeof url === 'string') {
+        out.push({ field: `input.reference_urls[${i}]`, url, kind: 'image-or-video' });
+      }
+    });
+  }
+  return out;
+}
+
+/** True when the body has http(s) media that checkRemote must download before dispatch. */
+export function hasRemoteMedia(body: MediaBody): boolean {
+  return mediaFields(body).some((f) => !isDataUri(f.url) && !isOssUrl(f.url));
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function tooManyVideos(count: number, rules: MediaRules) {
+  return {
+    ok: false as const,
+    code: 'InvalidParameter' as const,
+    message: `input.reference_urls: at most ${rules.video.maxCount} of the references may be videos, got ${count}.`,
+  };
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Checks a task's input media against upstream limits (format by content, image size, file
+ * size, audio/video duration) so bad inputs fail with DashScope's codes before any upstream
+ * call. Inline (data:) media is checked at create time; remote media by a worker before dispatch.
+ */
+export class MediaChecker {
+  private readonly rulesFor: (model: string) => MediaRules;
+  private readonly tempDir: string;
+
+  constructor(private readonly options: MediaCheckerOptions) {
+    this.rulesFor = options.rulesFor ?? (() => DASHSCOPE_MEDIA_RULES);
+    this.tempDir = options.tempDir ?? tmpdir();
+  }
+
+  /**
+   * Create-time checks that need no network: every data: URI is decoded and checked, every
+   * other URL must parse with a supported scheme (and, with a policy, a plausibly public host).
+   */
+  async checkInline(body: MediaBody, rules = this.rulesFor(body.model)): Promise<InlineVerdict> {
+    const media: CheckedMedia[] = [];
+    for (const f of mediaFields(body)) {
+      if (isDataUri(f.url)) {
+        const r = await checkInlineMedia(f.field, f.url, f.kind, rules, this.options.tools);
+        if (!r.ok) return r;
+        media.push({ field: f.field, info: r.info });
+        continue;
+      }
+      if (isOssUrl(f.url)) continue;
+      let url: URL;
+      try {
+        url = new URL(f.url);
+      } catch {
+        return { ok: false, code: 'InvalidURL', message: `${f.field}: not a valid URL.` };
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return {
+          ok: false,
+          code: 'InvalidURL',
+          message: `${f.field}: URL scheme '${url.protocol}' is not supported; use http(s), oss:// or a data: URI.`,
+        };
+      }
+      if (this.options.policy?.checkHostname(url)) {
+        return {
+          ok: false,
+          code: 'InvalidURL',
+          message: `${f.field}: the host '${url.hostname}' is not allowed; only public internet addresses are fetched.`,
+        };
+      }
+    }
+    const videos = media.filter((m) => m.info.kind === 'video').length;
+    if (videos > rules.video.maxCount) return tooManyVideos(videos, rules);
+    return { ok: true, media };
+  }
+
+  /**
+   * Downloads every http(s) media URL (oss:// is left to DashScope, data: was checked at
+   * create time) and checks it. Temp files are removed before returning. A verdict is data
+   * for the task; only an aborted `signal` or an infrastructure fault (ffprobe missing) throws.
+   */
+  async checkRemote(
+    body: MediaBody,
+    signal?: AbortSignal,
+    rules = this.rulesFor(body.model),
+  ): Promise<MediaVerdict> {
+    const media: CheckedMedia[] = [];
+    let videos = 0;
+    let dir: string | null = null;
+    try {
+      for (const [i, f] of mediaFields(body).entries()) {
+        signal?.throwIfAborted();
+        if (isOssUrl(f.url)) continue;
+        if (isDataUri(f.url)) {
+          // Counted again here so inline and remote videos together respect the limit.
+          const format = sniffMediaFormat(parseDataUri(f.url)?.bytes ?? Buffer.alloc(0));
+          if (f.kind === 'image-or-video' && format && mediaCategory(format) === 'video') videos++;
+          continue;
+        }
+        dir ??= await mkdtemp(join(this.tempDir, 'vidgate-media-'));
+        const verdict = await this.checkOne(f, join(dir, `media-${i}`), rules, signal);
+        if (!verdict.ok) return verdict;
+        if (verdict.info.kind === 'video') videos++;
+        media.push({ field: f.field, info: verdict.info });
+      }
+    } finally {
+      if (dir !== null) await rm(dir, { recursive: true, force: true });
+    }
+    if (videos > rules.video.maxCount) return tooManyVideos(videos, rules);
+    return { ok: true, media };
+  }
+
+  private async checkOne(f: MediaField, path: string, rules: MediaRules, signal?: AbortSignal) {
+    const maxBytes =
+      f.kind === 'image'
+        ? rules.image.maxBytes
+        : f.kind === 'audio'
+          ? rules.audio.maxBytes
+          : Math.max(rules.image.maxBytes, rules.video.maxBytes);
+    let size: number;
+    try {
+      ({ bytes: size } = await this.options.fetcher.fetchToFile(f.url, path, { maxBytes, signal }));
+    } catch (err) {
+      if (signal?.aborted || !(err instanceof MediaFetchError)) throw err;
+      return {
+        ok: false as const,
+        code: err.code,
+        message: `${f.field}: ${lowerFirst(err.message)}`,
+      };
+    }
+    try {
+      const source = { size, head: await readHead(path), readAll: () => readFile(path), path };
+      return await checkMediaSource(f.field, source, f.kind, rules, this.options.tools);
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+}

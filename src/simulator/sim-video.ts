@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { locateMediaTools, runTool, type MediaTools } from '../media/ffmpeg.js';
+import { findModel } from '../models/model-table.js';
+import { effectiveRequest } from '../models/task-request.js';
+import type { SimTask } from './sim-task.js';
+
+// One clip per ffmpeg binary for the whole process: benchmarks start many simulators and serve
+// thousands of downloads, and the bytes never differ.
+const tinyClips = new Map<string, Promise<Buffer>>();
+
+async function renderTinyClip(tools: MediaTools): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'dashscope-sim-'));
+  const out = join(dir, 'clip.mp4');
+  try {
+    // prettier-ignore
+    await runTool(tools.ffmpeg, [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', 'testsrc2=size=192x108:rate=12:duration=2',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050:duration=2',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '32k', '-shortest', '-movflags', '+faststart', '-f', 'mp4', out,
+    ], { timeoutMs: 60_000 });
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A 2 s 192x108 H.264/AAC MP4, rendered once per process at first use. */
+export function tinyClip(tools: MediaTools): Promise<Buffer> {
+  let clip = tinyClips.get(tools.ffmpeg);
+  if (!clip) {
+    clip = renderTinyClip(tools);
+    tinyClips.set(tools.ffmpeg, clip);
+    // a failed render must not poison the cache for the rest of the process
+    clip.catch(() => tinyClips.delete(tools.ffmpeg));
+  }
+  return clip;
+}
+
+const TIER_SIZES = { '480P': [832, 480], '720P': [1280, 720], '1080P': [1920, 1080] } as const;
+
+function outputSize(task: SimTask): {
+  width: number;
+  height: number;
+  seconds: number;
+  seed: number;
+  audio: boolean;
+} {
+  const model = findModel(task.model);
+  const seed = createHash('sha256').update(task.taskId).digest().readUInt32BE(0) % 2_147_483_647;
+  if (!model) return { width: 1280, height: 720, seconds: 5, seed, audio: true };
+  const eff = effectiveRequest(model, task.body);
+  const m = eff.size ? /^(\d+)\*(\d+)$/.exec(eff.size) : null;
+  const [width, height] = m ? [Number(m[1]), Number(m[2])] : TIER_SIZES[eff.tier];
+  return { width, height, seconds: eff.durationSec, seed: eff.seed ?? seed, audio: eff.withAudio };
+}
+
+/** Where result downloads get their bytes: one shared tiny clip, or a real render per task. */
+export class SimVideoSource {
+  private tools: MediaTools | undefined;
+  private dir: Promise<string> | undefined;
+  private readonly renders = new Map<string, Promise<Buffer>>();
+
+  constructor(
+    private readonly render: boolean,
+    tools: MediaTools | undefined,
+  ) {
+    this.tools = tools;
+  }
+
+  video(task: SimTask): Promise<Buffer> {
+    const tools = (this.tools ??= locateMediaTools({}));
+    if (!this.render) return tinyClip(tools);
+    let video = this.renders.get(task.taskId);
+    if (!video) {
+      video = this.renderTask(tools, task);
+      this.renders.set(task.taskId, video);
+      video.catch(() => this.renders.delete(task.taskId));
+    }
+    return video;
+  }
+
+  async close(): Promise<void> {
+    const dir = this.dir;
+    this.dir = undefined;
+    if (dir) await rm(await dir, { recursive: true, force: true });
+  }
+
+  private async renderTask(tools: MediaTools, task: SimTask): Promise<Buffer> {
+    this.dir ??= mkdtemp(join(tmpdir(), 'dashscope-sim-render-'));
+    const out = join(await this.dir, `${task.taskId}.mp4`);
+    const o = outputSize(task);
+    // loaded only when asked for: the default simulator never needs the sandbox renderer
+    const { renderVideo } = await import('../providers/sandbox/render.js');
+    await renderVideo(tools, {
+      mode: 'text',
+      width: o.width,
+      height: o.height,
+      durationSec: o.seconds,
+      seed: o.seed,
+      audio: o.audio ? { kind: 'synth' } : { kind: 'none' },
+      inputs: [],
+      outPath: out,
+    });
+    const bytes = await readFile(out);
+    await rm(out, { force: true });
+    return bytes;
+  }
+}

@@ -1,0 +1,56 @@
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import type { PoolConfig } from 'pg';
+import { registerDialect, type Db } from './database.js';
+import { POSTGRES_CAPABILITIES } from './dialects.js';
+import type { Database } from './schema.js';
+
+const INT8_OID = 20;
+
+export interface PostgresOptions {
+  /** most connections this pool opens (default 10) */
+  maxConnections?: number;
+  /** told about errors of idle connections, which the pool then drops and replaces */
+  onIdleError?: (err: Error) => void;
+}
+
+/**
+ * Timestamps and counts are int8 columns; pg hands those back as strings so that no precision is
+ * lost. Every int8 vidgate stores is far below 2^53, so a number is exact; anything larger is a
+ * bug and fails loudly instead of rounding.
+ */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`int8 value ${text} exceeds 2^53`);
+  return value;
+}
+
+/** Opens a PostgreSQL store. `pg` is imported here, so SQLite-only deployments never load it. */
+export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Db> {
+  const { default: pg } = await import('pg');
+  // Per-pool parsers: setting them on pg.types would change every other pg user in the process.
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, parseInt8);
+  const config: PoolConfig = {
+    connectionString: url,
+    max: opts.maxConnections ?? 10,
+    application_name: 'vidgate',
+    types,
+  };
+  const pool = new pg.Pool(config);
+  // Without a listener, an idle connection dropped by the server (restart, failover) would be
+  // an unhandled 'error' event and end the process; the pool already replaces such connections.
+  pool.on('error', (err) => opts.onIdleError?.(err));
+  const kysely = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
+  return { kysely, capabilities: POSTGRES_CAPABILITIES, close: () => kysely.destroy() };
+}
+
+/** Makes `openDatabase({ kind: 'postgres', url })` available. */
+export function registerPostgresDialect(opts: PostgresOptions = {}): void {
+  registerDialect('postgres', (location) => {
+    if (location.kind !== 'postgres') throw new Error(`not a postgres location: ${location.kind}`);
+    return openPostgres(location.url, opts);
+  });
+}

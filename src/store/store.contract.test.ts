@@ -1,0 +1,461 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
+import { withTestPostgres } from '../../test/support/postgres.js';
+import { TransitionError, type TaskState } from '../tasks/status.js';
+import { AccountStore } from './account-store.js';
+import { ChannelStore, type ChannelRow } from './channel-store.js';
+import { migrate, openDatabase, type Db, type StoreLocation } from './database.js';
+import { migrationProvider } from './migrations/index.js';
+import { registerPostgresDialect } from './postgres-dialect.js';
+import { TaskStore, type NewTask } from './task-store.js';
+
+registerPostgresDialect();
+
+const DIALECTS = ['sqlite', 'postgres'] as const;
+
+// The cluster boots while the SQLite suite runs; the PostgreSQL suite awaits it (and reports a
+// failure to start). Were that suite filtered out, the cluster is stopped when the process exits.
+const testPostgres = withTestPostgres();
+testPostgres.catch(() => undefined);
+
+/** Hands out databases of one dialect that no other test uses. */
+interface Backend {
+  /** a new database, never migrated */
+  fresh(): Promise<StoreLocation>;
+  /**
+   * An empty, migrated database: a new file on SQLite. A PostgreSQL database costs a template
+   * copy (0.3-0.7 s), so there it is the suite's one database with every table truncated.
+   */
+  empty(): Promise<StoreLocation>;
+  close(): Promise<void>;
+}
+
+async function openBackend(dialect: (typeof DIALECTS)[number]): Promise<Backend> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'vidgate-store-'));
+    const fresh = () =>
+      Promise.resolve<StoreLocation>({ kind: 'sqlite', path: join(dir, `${randomUUID()}.db`) });
+    return {
+      fresh,
+      empty: fresh,
+      close: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    };
+  }
+  const server = await testPostgres;
+  const fresh = async (): Promise<StoreLocation> => ({
+    kind: 'postgres',
+    url: await server.createDatabase(),
+  });
+  const shared = await fresh();
+  const admin = await openDatabase(shared);
+  return {
+    fresh,
+    async empty() {
+      const tables = await admin.kysely.introspection.getTables();
+      const names = tables.map((t) => sql.table(`${t.schema ?? 'public'}.${t.name}`));
+      await sql`truncate ${sql.join(names)} cascade`.execute(admin.kysely);
+      return shared;
+    },
+    async close() {
+      await admin.close();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * `n` handles on one database standing for separate processes: their own connection pools
+ * where the dialect supports several processes, else the one handle (SQLite's single writer).
+ */
+async function peersOf(db: Db, location: StoreLocation, n: number): Promise<Db[]> {
+  if (!db.capabilities.supportsMultipleProcesses) return Array.from({ length: n }, () => db);
+  return Promise.all(Array.from({ length: n }, () => openDatabase(location)));
+}
+
+async function closePeers(db: Db, peers: Db[]): Promise<void> {
+  await Promise.all(peers.filter((p) => p !== db).map((p) => p.close()));
+}
+
+const T0 = 1_700_000_000_000;
+const APP_TABLES = ['accounts', 'channels', 'rate_events', 'rate_limit_keys', 'tasks', 'tokens'];
+
+function channel(id: string, patch: Partial<ChannelRow> = {}): ChannelRow {
+  return {
+    id,
+    name: `name-${id}`,
+    provider: 'sandbox',
+    settings: '{}',
+    models: '["wan2.2-t2v-plus"]',
+    priority: 0,
+    weight: 1,
+    limits: '{}',
+    enabled: 1,
+    pausedUntil: null,
+    pauseReason: null,
+    createdAt: T0,
+    ...patch,
+  };
+}
+
+function task(id: string, patch: Partial<NewTask> = {}): NewTask {
+  return {
+    id,
+    accountId: 'acc-1',
+    tokenId: 'tok-1',
+    model: 'wan2.2-t2v-plus',
+    mode: 't2v',
+    request: '{"model":"wan2.2-t2v-plus"}',
+    state: 'QUEUED',
+    nextRunAt: T0,
+    createdAt: T0,
+    updatedAt: T0,
+    dispatchDeadline: T0 + 600_000,
+    ...patch,
+  };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`store contract: ${dialect}`, () => {
+    let backend: Backend;
+    before(async () => {
+      backend = await openBackend(dialect);
+    });
+    after(() => backend.close());
+
+    /** A migrated, empty database with one account, closed when the test ends. */
+    async function freshStore(t: { after(fn: () => Promise<void>): void }) {
+      const location = await backend.empty();
+      const db = await openDatabase(location);
+      t.after(() => db.close());
+      await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
+      return { db, location, tasks: new TaskStore(db.kysely, db.capabilities) };
+    }
+
+    it('migrates a new database up, down and up again; re-opening is a no-op', async (t) => {
+      const location = await backend.fresh();
+      const db = await openDatabase(location);
+      t.after(() => db.close());
+      const tableNames = async () =>
+        (await db.kysely.introspection.getTables()).map((x) => x.name).sort();
+      const appTables = await tableNames();
+      for (const name of APP_TABLES)
+        assert.ok(appTables.includes(name), `table ${name} missing from ${appTables.join(', ')}`);
+      const expected = Object.keys(await migrationProvider.getMigrations()).sort();
+      const applied = () =>
+        sql<{ name: string }>`select name from kysely_migration order by name`
+          .execute(db.kysely)
+          .then((r) => r.rows.map((x) => x.name));
+      assert.deepEqual(await applied(), expected);
+
+      await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
+      const again = await openDatabase(location);
+      await again.close();
+      assert.deepEqual(await applied(), expected);
+      assert.equal(await new AccountStore(db.kysely).countAccounts(), 1);
+
+      const migrator = new Migrator({ db: db.kysely, provider: migrationProvider });
+      const down = await migrator.migrateTo(NO_MIGRATIONS);
+      assert.equal(down.error, undefined);
+      assert.deepEqual(await tableNames(), []);
+      assert.deepEqual(await applied(), []);
+      await migrate(db.kysely);
+      assert.deepEqual(await tableNames(), appTables);
+      assert.deepEqual(await applied(), expected);
+    });
+
+    it('stores accounts and tokens; tokens are found by hash until revoked', async (t) => {
+      const { db } = await freshStore(t);
+      const accounts = new AccountStore(db.kysely);
+      await accounts.createAccount({ id: 'acc-2', name: 'two', createdAt: T0 + 5 });
+      await assert.rejects(accounts.createAccount({ id: 'acc-3', name: 'two', createdAt: T0 }));
+      assert.equal(await accounts.countAccounts(), 2);
+      assert.deepEqual(await accounts.findAccountByName('two'), {
+        id: 'acc-2',
+        name: 'two',
+        createdAt: T0 + 5,
+      });
+      assert.equal(await accounts.findAccount('nope'), undefined);
+      assert.deepEqual(
+        (await accounts.listAccounts()).map((a) => a.id),
+        ['acc-1', 'acc-2'],
+      );
+
+      const token = {
+        id: 'tok-1',
+        accountId: 'acc-2',
+        name: 'ci',
+        prefix: 'vgw_abc',
+        createdAt: T0 + 7,
+        revokedAt: null,
+      };
+      await accounts.createToken({ ...token, hash: 'h1' });
+      assert.deepEqual(await accounts.findActiveTokenByHash('h1'), token);
+      assert.deepEqual(await accounts.listTokens('acc-1'), []);
+      assert.deepEqual(await accounts.listTokens('acc-2'), [token]);
+      assert.equal(await accounts.revokeToken('tok-1', T0 + 9), true);
+      assert.equal(await accounts.revokeToken('tok-1', T0 + 10), false);
+      assert.equal(await accounts.findActiveTokenByHash('h1'), undefined);
+      assert.deepEqual(await accounts.listTokens(), [{ ...token, revokedAt: T0 + 9 }]);
+    });
+
+    it('stores, updates and deletes channels', async (t) => {
+      const { db } = await freshStore(t);
+      const channels = new ChannelStore(db.kysely);
+      await channels.insert(channel('ch-2', { createdAt: T0 + 1 }));
+      await channels.insert(channel('ch-1'));
+      await assert.rejects(channels.insert(channel('ch-3', { name: 'name-ch-1' })));
+      assert.deepEqual(await channels.get('ch-1'), channel('ch-1'));
+      assert.deepEqual(
+        await channels.findByName('name-ch-2'),
+        channel('ch-2', { createdAt: T0 + 1 }),
+      );
+      assert.equal(
+        await channels.update('ch-1', { pausedUntil: T0 + 60_000, pauseReason: '429' }),
+        true,
+      );
+      assert.equal(await channels.update('missing', { enabled: 0 }), false);
+      assert.deepEqual(
+        await channels.get('ch-1'),
+        channel('ch-1', { pausedUntil: T0 + 60_000, pauseReason: '429' }),
+      );
+      assert.deepEqual(
+        (await channels.list()).map((c) => c.id),
+        ['ch-1', 'ch-2'],
+      );
+      assert.equal(await channels.delete('ch-2'), true);
+      assert.equal(await channels.delete('ch-2'), false);
+    });
+
+    it('round-trips bigint timestamps as exact JS numbers', async (t) => {
+      const { tasks } = await freshStore(t);
+      const big = Number.MAX_SAFE_INTEGER;
+      await tasks.insert(
+        task('t-big', {
+          nextRunAt: big,
+          leaseUntil: big - 1,
+          resultBytes: 5_000_000_123,
+          createdAt: T0 + 1,
+          finishedAt: 0,
+        }),
+      );
+      const row = await tasks.get('t-big');
+      assert.ok(row);
+      for (const [field, value] of [
+        ['nextRunAt', big],
+        ['leaseUntil', big - 1],
+        ['resultBytes', 5_000_000_123],
+        ['createdAt', T0 + 1],
+        ['finishedAt', 0],
+        ['attempts', 0],
+      ] as const) {
+        assert.equal(typeof row[field], 'number', field);
+        assert.equal(row[field], value, field);
+      }
+      assert.equal(row.submittedAt, null);
+      assert.equal(await tasks.nextDueAt(['QUEUED']), big);
+      assert.equal(await tasks.nextDueAt(['RUNNING']), null);
+      assert.deepEqual(await tasks.countByState(), { QUEUED: 1 });
+    });
+
+    it('shows a task only to its own account', async (t) => {
+      const { db, tasks } = await freshStore(t);
+      await new AccountStore(db.kysely).createAccount({ id: 'acc-2', name: 'two', createdAt: T0 });
+      await tasks.insert(task('t-1'));
+      await tasks.insert(task('t-2', { accountId: 'acc-2', createdAt: T0 + 1 }));
+      await tasks.insert(task('t-3', { createdAt: T0 + 2 }));
+      assert.equal((await tasks.getForAccount('t-1', 'acc-1'))?.id, 't-1');
+      assert.equal(await tasks.getForAccount('t-1', 'acc-2'), undefined);
+      assert.equal(await tasks.getForAccount('t-404', 'acc-1'), undefined);
+      assert.deepEqual(
+        (await tasks.listForAccount('acc-1', 10)).map((r) => r.id),
+        ['t-3', 't-1'],
+      );
+      assert.deepEqual(
+        (await tasks.listForAccount('acc-1', 1)).map((r) => r.id),
+        ['t-3'],
+      );
+    });
+
+    it('applies a transition only from the expected state and lease', async (t) => {
+      const { tasks } = await freshStore(t);
+      await tasks.insert(task('t-1', { leaseOwner: 'w1', leaseUntil: T0 + 1000 }));
+      const patch = { updatedAt: T0 + 1 };
+      await assert.rejects(tasks.transition('t-1', 'QUEUED', 'RUNNING', patch), TransitionError);
+      assert.equal(await tasks.transition('t-1', 'CHECKING', 'QUEUED', patch), undefined);
+      assert.equal(await tasks.transition('t-1', 'QUEUED', 'SUBMITTING', patch, 'w2'), undefined);
+      const moved = await tasks.transition(
+        't-1',
+        'QUEUED',
+        'SUBMITTING',
+        { ...patch, channelId: 'ch-1' },
+        'w1',
+      );
+      assert.ok(moved);
+      assert.equal(moved.state, 'SUBMITTING');
+      assert.equal(moved.channelId, 'ch-1');
+      assert.equal(moved.updatedAt, T0 + 1);
+      assert.equal((await tasks.get('t-1'))?.state, 'SUBMITTING');
+    });
+
+    it('lets exactly one of two concurrent transitions from one state win', async (t) => {
+      const { db, location, tasks } = await freshStore(t);
+      const ids = Array.from({ length: 25 }, (_, i) => `t-${i}`);
+      for (const id of ids) await tasks.insert(task(id));
+      const [a, b] = await peersOf(db, location, 2);
+      assert.ok(a && b);
+      t.after(() => closePeers(db, [a, b]));
+      const storeA = new TaskStore(a.kysely, a.capabilities);
+      const storeB = new TaskStore(b.kysely, b.capabilities);
+      const outcomes = await Promise.all(
+        ids.map((id) =>
+          Promise.all([
+            storeA.transition(id, 'QUEUED', 'CANCELED', { updatedAt: T0 + 1 }),
+            storeB.transition(id, 'QUEUED', 'FAILED', { updatedAt: T0 + 2, errorCode: 'X' }),
+          ]),
+        ),
+      );
+      for (const [i, [byA, byB]] of outcomes.entries()) {
+        const winners = [byA, byB].filter((r) => r !== undefined);
+        assert.equal(winners.length, 1, `task ${ids[i]}: ${winners.length} winners`);
+        const stored = await tasks.get(ids[i] ?? '');
+        assert.equal(stored?.state, winners[0]?.state);
+        assert.equal(stored?.updatedAt, winners[0]?.updatedAt);
+      }
+    });
+
+    it('release keeps the state, returns the lease, and needs to hold it', async (t) => {
+      const { tasks } = await freshStore(t);
+      await tasks.insert(task('t-1', { state: 'RUNNING', leaseOwner: 'w1', leaseUntil: T0 + 99 }));
+      const patch = { updatedAt: T0 + 5, nextRunAt: T0 + 5000 };
+      assert.equal(await tasks.release('t-1', 'RUNNING', 'w2', patch), false);
+      assert.equal(await tasks.release('t-1', 'PENDING', 'w1', patch), false);
+      assert.equal(await tasks.release('t-1', 'RUNNING', 'w1', patch), true);
+      const row = await tasks.get('t-1');
+      assert.deepEqual(
+        [row?.state, row?.leaseOwner, row?.leaseUntil, row?.nextRunAt],
+        ['RUNNING', null, null, T0 + 5000],
+      );
+    });
+
+    it('claims due rows by state, due time and lease; expired leases are taken over', async (t) => {
+      const { tasks } = await freshStore(t);
+      await tasks.insert(task('due', { nextRunAt: T0 }));
+      await tasks.insert(task('due-later', { nextRunAt: T0 + 10 }));
+      await tasks.insert(task('running', { state: 'RUNNING', nextRunAt: T0 - 5 }));
+      await tasks.insert(task('future', { nextRunAt: T0 + 1000 }));
+      await tasks.insert(task('done', { state: 'SUCCEEDED', nextRunAt: T0 }));
+      const claim = (owner: string, now: number, states: TaskState[] = ['QUEUED', 'RUNNING']) =>
+        tasks.claimDue({ owner, now, leaseMs: 100, limit: 10, states });
+
+      const first = await claim('w1', T0 + 10);
+      assert.deepEqual(first.map((r) => r.id).sort(), ['due', 'due-later', 'running']);
+      assert.ok(first.every((r) => r.leaseOwner === 'w1' && r.leaseUntil === T0 + 110));
+      assert.deepEqual(await claim('w2', T0 + 110), [], 'a lease is live until leaseUntil');
+      assert.deepEqual(
+        await tasks.claimDue({ owner: 'w2', now: T0, leaseMs: 1, limit: 0, states: ['QUEUED'] }),
+        [],
+      );
+
+      await tasks.extendLeases(['due', 'running'], 'w2', T0 + 10_000);
+      await tasks.extendLeases(['due'], 'w1', T0 + 500);
+      const taken = await claim('w2', T0 + 111);
+      assert.deepEqual(taken.map((r) => r.id).sort(), ['due-later', 'running']);
+      assert.equal((await tasks.get('due'))?.leaseOwner, 'w1');
+      assert.equal(
+        await tasks.transition('running', 'RUNNING', 'FAILED', { updatedAt: T0 + 112 }, 'w1'),
+        undefined,
+        'the old owner lost the lease',
+      );
+      assert.deepEqual((await claim('w3', T0 + 1000, ['QUEUED'])).map((r) => r.id).sort(), [
+        'due',
+        'due-later',
+        'future',
+      ]);
+    });
+
+    it('never claims a row twice with 8 concurrent claimers', async (t) => {
+      const { db, location } = await freshStore(t);
+      const ids = Array.from({ length: 200 }, (_, i) => `t-${String(i).padStart(3, '0')}`);
+      await db.kysely
+        .insertInto('tasks')
+        .values(ids.map((id, i) => task(id, { nextRunAt: T0 - (i % 7) })))
+        .execute();
+      const peers = await peersOf(db, location, 8);
+      t.after(() => closePeers(db, peers));
+      const claimed = await Promise.all(
+        peers.map(async (peer, i) => {
+          const store = new TaskStore(peer.kysely, peer.capabilities);
+          const mine: string[] = [];
+          for (;;) {
+            const rows = await store.claimDue({
+              owner: `w${i}`,
+              now: T0,
+              leaseMs: 60_000,
+              limit: 10,
+              states: ['QUEUED'],
+            });
+            if (rows.length === 0) return mine;
+            assert.ok(rows.length <= 10);
+            assert.ok(rows.every((r) => r.leaseOwner === `w${i}`));
+            mine.push(...rows.map((r) => r.id));
+          }
+        }),
+      );
+      const all = claimed.flat();
+      assert.equal(all.length, 200, 'each row claimed exactly once');
+      assert.deepEqual([...all].sort(), ids);
+      for (const [i, mine] of claimed.entries()) {
+        const owners = await db.kysely
+          .selectFrom('tasks')
+          .select('leaseOwner')
+          .distinct()
+          .where('id', 'in', mine.length > 0 ? mine : ['-'])
+          .execute();
+        if (mine.length > 0) assert.deepEqual(owners, [{ leaseOwner: `w${i}` }]);
+      }
+    });
+
+    it('admits no more than maxOpen tasks to a channel with 10 concurrent admitters', async (t) => {
+      const { db, location, tasks } = await freshStore(t);
+      await new ChannelStore(db.kysely).insert(channel('ch-1'));
+      await tasks.insert(task('busy', { state: 'RUNNING', channelId: 'ch-1' }));
+      await tasks.insert(task('done', { state: 'SUCCEEDED', channelId: 'ch-1' }));
+      const ids = Array.from({ length: 40 }, (_, i) => `t-${i}`);
+      for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
+      await tasks.insert(task('not-mine', { leaseOwner: 'other', leaseUntil: T0 + 1e6 }));
+      assert.equal(await tasks.admit('not-mine', 'w', 'ch-1', 4, { updatedAt: T0 }), undefined);
+
+      const peers = await peersOf(db, location, 10);
+      t.after(() => closePeers(db, peers));
+      const admitAll = (candidates: string[], maxOpen: number) =>
+        Promise.all(
+          peers.map(async (peer, i) => {
+            const store = new TaskStore(peer.kysely, peer.capabilities);
+            const won: string[] = [];
+            for (const id of candidates.filter((_, k) => k % peers.length === i)) {
+              const row = await store.admit(id, 'w', 'ch-1', maxOpen, { updatedAt: T0 + 1 });
+              if (row) won.push(row.id);
+            }
+            return won;
+          }),
+        ).then((r) => r.flat());
+
+      const admitted = await admitAll(ids.slice(0, 30), 4);
+      assert.equal(admitted.length, 3, `admitted ${admitted.join(', ')} next to one running`);
+      assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
+      for (const id of admitted) assert.equal((await tasks.get(id))?.state, 'SUBMITTING');
+
+      // a finished upstream slot lets exactly one more in
+      await tasks.transition('busy', 'RUNNING', 'FETCHING', { updatedAt: T0 + 2 });
+      const more = await admitAll(ids.slice(30), 4);
+      assert.equal(more.length, 1);
+      assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
+      assert.equal((await tasks.countByState()).SUBMITTING, 4);
+    });
+  });
+}

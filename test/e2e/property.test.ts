@@ -1,0 +1,393 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { BODY_LIMIT_BYTES } from '../../src/http/app.js';
+import { API_ERRORS } from '../../src/http/errors.js';
+import { CREATE_ROUTES } from '../../src/http/routes/bailian.create.js';
+import {
+  allowedDurations,
+  findModel,
+  isAllowedDuration,
+  MODELS,
+  type ModelSpec,
+} from '../../src/models/model-table.js';
+import { effectiveRequest } from '../../src/models/task-request.js';
+import { validateRequest } from '../../src/models/validate-request.js';
+import {
+  imageDataUri,
+  makeTempDir,
+  randomText,
+  removeDir,
+  startTestVidgate,
+  type ApiResponse,
+  type TestVidgate,
+} from './helpers.js';
+
+/**
+ * Property: whatever a client sends to the create routes, a running server answers with a
+ * DashScope-shaped JSON body and never a 5xx. Bodies are generated from the model table (valid
+ * ones must be accepted), then mutated, replaced by random JSON, or sent as broken text.
+ *
+ * Accepted tasks must not render (10,000 sandbox renders would take hours). Two settings see to
+ * it, and the last test checks that every accepted task is still QUEUED:
+ * - the server runs API-only (VIDGATE_ROLE=api), so no worker claims tasks. A worker would
+ *   otherwise re-claim every queued task each 2 s (the dispatch back-off), which more than
+ *   doubled the run time;
+ * - the sandbox channel is disabled in the database, in case a worker runs after all. The server
+ *   is started once to create its store, the channel disabled, and the server started again on
+ *   the same data dir: the channel pool re-reads channels only every few seconds, so a channel
+ *   disabled under a running server would still take the first tasks.
+ * The dispatch deadline is a day, so no queued task fails while the test runs.
+ */
+
+const BATCH = 50;
+const BATCHES = 200;
+const MIN_REQUESTS = BATCH * BATCHES;
+
+interface Probe {
+  kind: 'valid' | 'mutated' | 'random' | 'raw' | 'bad-token';
+  path: string;
+  /** a JSON value to send, or raw text with its own content type */
+  body: { json: unknown } | { text: string; contentType: string | null };
+  token?: string;
+}
+
+let s: TestVidgate;
+let dataDir = '';
+let frameUri = '';
+const tally = { requests: 0, accepted: 0 };
+
+const ROUTE_OF = new Map(CREATE_ROUTES.map((r) => [r.mode, r.path]));
+const PATHS = CREATE_ROUTES.map((r) => r.path);
+const HUGE = ['x'.repeat(200_000), '字'.repeat(50_000), '🎬'.repeat(20_000)];
+const WEIRD = ['\u0000', '\ud800', 'a\udfff', '\u202e\u200b\ufeff', 'null', '{}', '__proto__', ' '];
+const KNOWN_KEYS = new Set([
+  ...['prompt', 'negative_prompt', 'img_url', 'audio_url', 'template', 'reference_urls'],
+  ...['reference_video_urls', 'duration', 'resolution', 'size', 'audio', 'prompt_extend'],
+  ...['shot_type', 'watermark', 'seed'],
+]);
+
+// huge strings are rare on purpose: a few per batch exercise the limits, more only cost time
+const huge = fc.constantFrom(...HUGE);
+const junkString = fc.oneof(
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 20 },
+  { arbitrary: fc.constantFrom(...WEIRD), weight: 5 },
+  { arbitrary: huge, weight: 1 },
+);
+const junk: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  junkString,
+  fc.constantFrom(null, true, false, 0, -1, 1.5, 1e308, -0, 2147483648, [], {}),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 8 }),
+);
+const sdkExtras = fc.dictionary(
+  fc.string({ unit: 'binary-ascii', maxLength: 12 }).filter((k) => !KNOWN_KEYS.has(k)),
+  fc.jsonValue({ maxDepth: 3 }),
+  { maxKeys: 3 },
+);
+const promptText = fc.oneof(
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 60 }), weight: 30 },
+  { arbitrary: fc.constantFrom(...WEIRD), weight: 3 },
+  { arbitrary: huge, weight: 1 },
+);
+
+function option<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null | undefined> {
+  return fc.oneof(arb, fc.constant(null), fc.constant(undefined));
+}
+
+/** Omits undefined values, so "not sent" really is absent from the JSON. */
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** A body the model table says is valid, with optional SDK extras. */
+function validBody(m: ModelSpec): fc.Arbitrary<Record<string, unknown>> {
+  const media = fc.constantFrom(frameUri, 'https://example.com/a.png', 'oss://dashscope-instant/x');
+  const refs = m.media.references;
+  const refList = refs
+    ? fc
+        .tuple(
+          fc.array(fc.constantFrom('https://example.com/v.mp4', 'https://e.com/c.MOV?sig=1'), {
+            maxLength: refs.maxVideos,
+          }),
+          fc.array(media, { maxLength: refs.maxTotal }),
+        )
+        .map(([videos, images]) => [...videos, ...images].slice(0, refs.maxTotal))
+        .filter((list) => list.length > 0)
+    : fc.constant(undefined);
+  const out = m.output;
+  const outputValue =
+    out.kind === 'tier'
+      ? fc.constantFrom(...out.tiers, ...out.tiers.map((t) => t.toLowerCase()))
+      : fc.constantFrom(...out.sizes);
+  return fc
+    .record({
+      prompt: m.promptRequired ? promptText.map((p) => `p${p}`) : option(promptText),
+      negative_prompt: option(promptText),
+      img_url: m.media.firstFrame ? media : fc.constant(undefined),
+      audio_url: m.media.audio
+        ? option(fc.constant('https://example.com/a.mp3'))
+        : fc.constant(undefined),
+      reference_urls: refList,
+      template: m.template ? option(fc.constant('flying')) : fc.constant(undefined),
+      duration: option(fc.constantFrom(...allowedDurations(m.durations))),
+      output: option(outputValue),
+      audio: option(m.audioSwitch ? fc.boolean() : fc.constant(true)),
+      seed: option(fc.integer({ min: m.seed.min, max: m.seed.max })),
+      shot_type: option(m.shotType ? fc.constantFrom('single', 'multi') : fc.constant('single')),
+      prompt_extend: option(fc.boolean()),
+      watermark: option(fc.boolean()),
+      inputExtras: sdkExtras,
+      parameterExtras: sdkExtras,
+      withParameters: fc.boolean(),
+    })
+    .map((r) => {
+      const input = compact({
+        ...r.inputExtras,
+        prompt: r.prompt,
+        negative_prompt: r.negative_prompt,
+        img_url: r.img_url,
+        audio_url: r.audio_url,
+        reference_urls: r.reference_urls,
+        template: r.template,
+      });
+      const parameters = compact({
+        ...r.parameterExtras,
+        duration: r.duration,
+        [out.kind === 'tier' ? 'resolution' : 'size']: r.output,
+        audio: r.audio,
+        seed: r.seed,
+        shot_type: r.shot_type,
+        prompt_extend: r.prompt_extend,
+        watermark: r.watermark,
+      });
+      return compact({
+        model: m.name,
+        input,
+        parameters: r.withParameters ? parameters : undefined,
+      });
+    });
+}
+
+/** Sets or deletes one field somewhere in a body (copying, never sharing). */
+function mutate(body: Record<string, unknown>, where: string, key: string, value: unknown) {
+  const copy = structuredClone(body);
+  const target = where === 'top' ? copy : copy[where];
+  if (typeof target !== 'object' || target === null || Array.isArray(target)) {
+    copy[where] = value;
+    return copy;
+  }
+  const t = target as Record<string, unknown>;
+  if (value === undefined) delete t[key];
+  else t[key] = value;
+  return copy;
+}
+
+const mutation = fc.record({
+  where: fc.constantFrom('top', 'input', 'parameters'),
+  key: fc.oneof(fc.constantFrom('model', 'input', 'parameters', ...KNOWN_KEYS), fc.string()),
+  value: fc.oneof(junk, fc.constant(undefined)),
+});
+
+function probes(): fc.Arbitrary<Probe> {
+  const model = fc.constantFrom(...MODELS);
+  const valid = model.chain((m) =>
+    validBody(m).map((json): Probe => ({
+      kind: 'valid',
+      path: ROUTE_OF.get(m.mode) ?? '',
+      body: { json },
+    })),
+  );
+  const mutated = fc
+    .tuple(model, fc.constantFrom(...PATHS), fc.array(mutation, { minLength: 1, maxLength: 3 }))
+    .chain(([m, path, muts]) =>
+      validBody(m).map((json): Probe => ({
+        kind: 'mutated',
+        path,
+        body: { json: muts.reduce((b, x) => mutate(b, x.where, x.key, x.value), json) },
+      })),
+    );
+  const random = fc
+    .tuple(fc.constantFrom(...PATHS), junk)
+    .map(([path, json]): Probe => ({ kind: 'random', path, body: { json } }));
+  const raw = fc
+    .tuple(
+      fc.constantFrom(...PATHS),
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)),
+        fc.constantFrom('', '{', '{"model":', '[1,]', "{'a':1}", 'NaN', '\ufeff{}'),
+      ),
+      fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        null,
+      ),
+    )
+    .map(([path, text, contentType]): Probe => ({
+      kind: 'raw',
+      path,
+      body: { text, contentType },
+    }));
+  const tokenText = fc.stringMatching(/^[A-Za-z0-9._~+/=-]{0,40}$/);
+  const badToken = fc
+    .tuple(fc.constantFrom(...PATHS), junk, tokenText)
+    .map(([path, json, token]): Probe => ({ kind: 'bad-token', path, body: { json }, token }));
+  return fc.oneof(
+    { arbitrary: valid, weight: 4 },
+    { arbitrary: mutated, weight: 4 },
+    { arbitrary: random, weight: 1 },
+    { arbitrary: raw, weight: 1 },
+    { arbitrary: badToken, weight: 1 },
+  );
+}
+
+async function send(p: Probe): Promise<ApiResponse> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${p.token === undefined ? s.token : `x${p.token}`}`,
+  };
+  let text: string;
+  if ('json' in p.body) {
+    headers['content-type'] = 'application/json';
+    text = JSON.stringify(p.body.json) ?? 'null';
+  } else {
+    text = p.body.text;
+    if (p.body.contentType !== null) headers['content-type'] = p.body.contentType;
+  }
+  tally.requests++;
+  // a Buffer, because fetch would add its own text/plain type to a string body
+  return s.request('POST', p.path, { headers, body: Buffer.from(text, 'utf8') });
+}
+
+function describeProbe(p: Probe): string {
+  return `${p.kind} ${p.path} ${JSON.stringify(p.body).slice(0, 300)}`;
+}
+
+/** The answer every create request must get, whatever was sent. */
+function checkAnswer(p: Probe, res: ApiResponse): void {
+  // messages are built only on failure: bodies can hold hundreds of kilobytes
+  const expect = (ok: boolean, label: string): void => {
+    if (ok) return;
+    const answer = JSON.stringify(res.json)?.slice(0, 500) ?? 'no JSON';
+    assert.fail(`${label}: ${describeProbe(p)} -> ${res.status} ${answer}`);
+  };
+  expect(res.status < 500, 'no 5xx');
+  expect(res.headers.get('content-type')?.startsWith('application/json') === true, 'JSON');
+  const body = res.json;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return expect(false, 'a JSON object');
+  }
+  const b = body as Record<string, unknown>;
+  expect(typeof b.request_id === 'string' && b.request_id !== '', 'a request_id');
+  expect(res.headers.get('x-request-id') === b.request_id, 'the same request id as the header');
+  if (res.status === 200) {
+    const output = b.output as Record<string, unknown> | undefined;
+    expect(typeof output?.task_id === 'string' && output.task_id !== '', 'a task_id');
+    expect(output?.task_status === 'PENDING', 'task_status PENDING');
+    tally.accepted++;
+  } else {
+    expect(res.status >= 400, 'a 4xx');
+    expect(typeof b.code === 'string' && typeof b.message === 'string', 'code and message');
+    const status = (API_ERRORS as Record<string, number>)[String(b.code)];
+    expect(status === res.status, `the status of ${String(b.code)}`);
+  }
+  if (p.kind === 'valid') expect(res.status === 200, 'a valid body is accepted');
+  if (p.kind === 'bad-token') expect(res.status === 401, 'a bad token gets 401');
+}
+
+before(async () => {
+  frameUri = await imageDataUri(320, 240);
+  dataDir = makeTempDir('property');
+  const env = {
+    VIDGATE_BOOTSTRAP_TOKEN: randomText(32),
+    VIDGATE_DISPATCH_TIMEOUT_SECONDS: '86400',
+    VIDGATE_ROLE: 'api',
+    VIDGATE_SANDBOX_TIME_SCALE: '100',
+  };
+  const first = await startTestVidgate({ dataDir, env });
+  await first.vg.db.kysely.updateTable('channels').set({ enabled: 0 }).execute();
+  await first.stop();
+  s = await startTestVidgate({ dataDir, env });
+});
+
+after(async () => {
+  await s?.stop();
+  if (dataDir) removeDir(dataDir);
+});
+
+void describe('create routes under generated input', () => {
+  it(`answer ${MIN_REQUESTS}+ generated requests with JSON and never a 5xx`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(probes(), { minLength: BATCH, maxLength: BATCH }),
+        async (batch) => {
+          const answers = await Promise.all(batch.map(send));
+          batch.forEach((p, i) => {
+            const res = answers[i];
+            assert.ok(res, 'an answer per request');
+            checkAnswer(p, res);
+          });
+        },
+      ),
+      { numRuns: BATCHES, endOnFailure: true },
+    );
+    assert.ok(tally.requests >= MIN_REQUESTS, `sent ${tally.requests} requests`);
+    assert.ok(tally.accepted > MIN_REQUESTS / 4, `accepted ${tally.accepted}`);
+  });
+
+  it('refuses a body over the size limit with 413, still as JSON', async () => {
+    const res = await s.request('POST', '/task/bailian/text2video', {
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'wan2.6-t2v',
+        input: { prompt: 'x'.repeat(BODY_LIMIT_BYTES) },
+      }),
+    });
+    assert.equal(res.status, 413);
+    assert.equal((res.json as { code?: string } | null)?.code, 'BadRequest.TooLarge');
+  });
+
+  it('is still healthy, stored every accepted task once, and dispatched none', async () => {
+    const health = await s.request('GET', '/healthz');
+    assert.equal(health.status, 200);
+    const states = await s.vg.db.kysely
+      .selectFrom('tasks')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    const total = states.reduce((sum, r) => sum + Number(r.n), 0);
+    assert.equal(total, tally.accepted, 'one stored task per 200 answer');
+    assert.deepEqual(
+      states.map((r) => r.state),
+      ['QUEUED'],
+      `every task is still QUEUED: ${JSON.stringify(states)}`,
+    );
+  });
+
+  it('stored bodies that validate again and give effective requests inside the table', async () => {
+    const rows = await s.vg.db.kysely.selectFrom('tasks').select(['model', 'request']).execute();
+    assert.equal(rows.length, tally.accepted);
+    for (const row of rows) {
+      const m = findModel(row.model);
+      if (!m) assert.fail(`stored task names unknown model ${row.model}`);
+      const again = validateRequest(m.mode, JSON.parse(row.request) as unknown);
+      if (!again.ok) assert.fail(`a stored body no longer validates: ${again.message}`);
+      const eff = effectiveRequest(m, again.body);
+      const where = `${m.name}: ${JSON.stringify(eff).slice(0, 300)}`;
+      if (!isAllowedDuration(m.durations, eff.durationSec)) assert.fail(`duration in ${where}`);
+      const out = m.output;
+      const outputOk =
+        out.kind === 'tier' ? out.tiers.includes(eff.tier) : out.sizes.includes(eff.size ?? '');
+      if (!outputOk) assert.fail(`output in ${where}`);
+      if (Array.from(eff.prompt ?? '').length > m.promptMaxChars) assert.fail(`prompt in ${where}`);
+      const refs = m.media.references;
+      if (refs && (eff.referenceUrls.length < 1 || eff.referenceUrls.length > refs.maxTotal)) {
+        assert.fail(`references in ${where}`);
+      }
+    }
+  });
+});
