@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { withTestPostgres, type TestPostgres } from '../test/support/postgres.js';
@@ -279,6 +279,8 @@ async function main(): Promise<void> {
     },
   });
   const args = argsSchema.parse(values);
+  // the machine may be shared: a busy one explains slow figures, so the load goes on record
+  const loadBefore = loadavg().map((l) => round(l));
   const postgres = await withTestPostgres();
   const results: RunResult[] = [];
   try {
@@ -309,6 +311,7 @@ async function main(): Promise<void> {
       memoryGiB: round(totalmem() / 2 ** 30, 1),
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
+      loadAverage1m: { before: loadBefore[0], after: round(loadavg()[0] ?? Number.NaN) },
     },
     settings: {
       ...args,

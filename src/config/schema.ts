@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** `PORT=` must not coerce to 0 (an ephemeral port): an empty number is no number. */
+const emptyToNaN = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? NaN : v);
+
 const port = z.coerce
   .number({ error: 'must be a number' })
   .int('must be an integer')
@@ -7,10 +10,11 @@ const port = z.coerce
   .max(65535, 'must be 0..65535');
 
 const positiveInt = (def: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be an integer')
-    .positive('must be > 0')
+  z
+    .preprocess(
+      emptyToNaN,
+      z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be > 0'),
+    )
     .default(def);
 
 const optionalText = z
@@ -24,11 +28,15 @@ const optionalText = z
  * docs/configuration.md is checked against this list by a test.
  */
 export const configSchema = z.object({
-  PORT: port.default(8080).describe('HTTP port'),
+  PORT: z.preprocess(emptyToNaN, port).default(8080).describe('HTTP port'),
   HOST: z.string().default('0.0.0.0').describe('address to listen on'),
-  VIDGATE_DATA_DIR: z.string().min(1).default('./data').describe('SQLite file, results, secrets'),
+  VIDGATE_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data').describe('SQLite file, results, secrets'),
   VIDGATE_PUBLIC_URL: optionalText
-    .pipe(z.url({ error: 'must be an absolute http(s) URL' }).optional())
+    .pipe(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+        .optional(),
+    )
     .describe('base of the links vidgate hands out (default http://localhost:PORT)'),
   VIDGATE_BOOTSTRAP_TOKEN: optionalText
     .pipe(z.string().min(16, 'must be at least 16 characters').optional())

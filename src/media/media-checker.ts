@@ -176,10 +176,13 @@ export function mediaFields(body: MediaBody): MediaField[] {
   if (typeof input.audio_url === 'string') {
     out.push({ field: 'input.audio_url', url: input.audio_url, kind: 'audio' });
   }
-  if (Array.isArray(input.reference_urls)) {
-    input.reference_urls.forEach((url: unknown, i) => {
+  // reference_video_urls is the deprecated spelling some SDK samples still send
+  for (const key of ['reference_urls', 'reference_video_urls'] as const) {
+    const list: unknown = input[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((url: unknown, i) => {
       if (typeof url === 'string') {
-        out.push({ field: `input.reference_urls[${i}]`, url, kind: 'image-or-video' });
+        out.push({ field: `input.${key}[${i}]`, url, kind: 'image-or-video' });
       }
     });
   }

@@ -63,7 +63,7 @@ export const DECISIONS: readonly Decision[] = [
   },
   {
     topic: 'Resolution tiers are case-insensitive',
-    text: 'DashScope documents upper case (`720P`). vidgate also accepts `720p` and stores and forwards it as `720P`, so the upstream sees only the documented spelling. Other spellings (`720`, ` 720P`, `4K`) are rejected.',
+    text: 'DashScope documents upper case (`720P`). vidgate also accepts `720p` and stores and forwards it as `720P`, so the upstream sees only the documented spelling. Other spellings (`720`, `4K`, or a tier padded with spaces) are rejected.',
   },
   {
     topic: '`shot_type` without `prompt_extend`',
@@ -107,7 +107,7 @@ export const DECISIONS: readonly Decision[] = [
   },
   {
     topic: 'Error codes',
-    text: 'Missing `model`: `BadRequest.EmptyModel`. Missing `input`: `BadRequest.EmptyInput`. A media field in the wrong form: `InvalidURL`. Everything else, including an unknown model or a model sent to the wrong route: `InvalidParameter`. All are HTTP 400. A missing `parameters` is not an error (DashScope defines `BadRequest.EmptyParameters`, but every parameter has a default).',
+    text: 'Missing `model`: `BadRequest.EmptyModel`. Missing `input`: `BadRequest.EmptyInput`. A media field in the wrong form: `InvalidURL`. Everything else, including an unknown model or a model sent to the wrong route: `InvalidParameter` (DashScope answers an unknown model with `ModelNotFound`, 404, which vidgate does not use). All are HTTP 400. A missing `parameters` is not an error (DashScope defines `BadRequest.EmptyParameters`, but every parameter has a default).',
   },
   {
     topic: 'Assumed: `wan2.6-t2v` usage',

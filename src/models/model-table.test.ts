@@ -83,6 +83,7 @@ void describe('model table: invariants every entry keeps', () => {
           minSidePx: 240,
           maxSidePx: 8000,
           maxBytes: 20 * MB,
+          allowAlpha: false,
         });
       }
       if (m.media.audio) {

@@ -38,6 +38,8 @@ export interface ImageInputRule {
   readonly minSidePx: number;
   readonly maxSidePx: number;
   readonly maxBytes: number;
+  /** DashScope lists "PNG (no alpha channel)": false refuses PNGs with transparency */
+  readonly allowAlpha: boolean;
 }
 
 /** An audio or video input with a length limit. */
@@ -118,6 +120,7 @@ export const IMAGE_INPUT: ImageInputRule = {
   minSidePx: 240,
   maxSidePx: 8000,
   maxBytes: 20 * MB,
+  allowAlpha: false,
 };
 
 export const AUDIO_INPUT: TimedInputRule = {

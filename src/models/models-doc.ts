@@ -40,7 +40,10 @@ function output(m: ModelSpec): string {
 }
 
 function image(rule: ImageInputRule): string {
-  return `${rule.formats.join(', ')}; width and height each ${rule.minSidePx} to ${rule.maxSidePx} px; at most ${mb(rule.maxBytes)}`;
+  const formats = rule.formats.map((f) =>
+    f === 'PNG' && !rule.allowAlpha ? 'PNG (no alpha channel)' : f,
+  );
+  return `${formats.join(', ')}; width and height each ${rule.minSidePx} to ${rule.maxSidePx} px; at most ${mb(rule.maxBytes)}`;
 }
 
 function timed(rule: TimedInputRule): string {

@@ -13,11 +13,12 @@ export class EtaEstimator {
 
   estimateMs(model: string, tier: string, durationSec: number): number {
     const learned = this.means.get(EtaEstimator.key(model, tier, durationSec));
-    if (learned) return learned.meanMs;
+    // whole milliseconds: the store keeps times as bigint
+    if (learned) return Math.round(learned.meanMs);
     // a near key (same model, any tier/duration) is a better guess than the static table
-    for (const [k, v] of this.means) if (k.startsWith(`${model}|`)) return v.meanMs;
+    for (const [k, v] of this.means) if (k.startsWith(`${model}|`)) return Math.round(v.meanMs);
     const typical = findModel(model)?.typicalRunSeconds ?? 180;
-    return typical * 1000 * Math.max(0.6, durationSec / 5);
+    return Math.round(typical * 1000 * Math.max(0.6, durationSec / 5));
   }
 
   observe(model: string, tier: string, durationSec: number, tookMs: number): void {

@@ -217,7 +217,7 @@ export class TaskWorker {
         res.expectedRunMs ?? this.d.estimator.estimateMs(row.model, eff.tier, eff.durationSec);
       await this.applyView(row, channel, res.view, {
         upstreamTaskId: res.upstreamTaskId,
-        etaAt: Number(row.submittedAt ?? this.now()) + estimate,
+        etaAt: Math.round(Number(row.submittedAt ?? this.now()) + estimate),
         errorCode: null,
         errorMessage: null,
       });
@@ -285,13 +285,14 @@ export class TaskWorker {
       const windows = peers.map((p) => ({
         id: p.id,
         sentAt: Number(p.submittedAt ?? p.uncertainSince ?? now),
-        lostAt: Number(p.uncertainSince ?? now),
+        // a request that timed out may still be created later: anything up to now may be it
+        lostAt: now,
       }));
       const page = await list({
         model: row.model,
         // list times have one-second resolution and the clocks may differ a little
         startTime: Math.min(sentAt, ...windows.map((w) => w.sentAt)) - RECONCILE_SKEW_MS,
-        endTime: Math.max(since, ...windows.map((w) => w.lostAt)) + RECONCILE_SKEW_MS,
+        endTime: now + RECONCILE_SKEW_MS,
         pageNo: 1,
         pageSize: 100,
       });

@@ -18,8 +18,8 @@ async function setup(
     env: {
       DASHSCOPE_API_KEY: KEY,
       DASHSCOPE_HTTP_BASE_URL: sim.url,
-      VIDGATE_UPSTREAM_TIMEOUT_SECONDS: '2',
-      VIDGATE_RECONCILE_WINDOW_SECONDS: '3',
+      VIDGATE_UPSTREAM_TIMEOUT_SECONDS: '5',
+      VIDGATE_RECONCILE_WINDOW_SECONDS: '10',
       VIDGATE_WORKER_CONCURRENCY: '32',
       ...env,
     },
@@ -88,7 +88,11 @@ describe('DashScope channel against the simulator', () => {
     let sim: DashScopeSimulator;
     let vg: TestVidgate;
     before(async () => {
-      ({ sim, vg } = await setup({ durations: { queueMs: 100, runMs: 400 } }));
+      // a short timeout so the `timeout` fault resolves quickly
+      ({ sim, vg } = await setup(
+        { durations: { queueMs: 100, runMs: 400 } },
+        { VIDGATE_UPSTREAM_TIMEOUT_SECONDS: '2' },
+      ));
     });
     after(async () => {
       await vg.stop();

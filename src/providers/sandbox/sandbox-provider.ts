@@ -24,15 +24,12 @@ import { firstFrameOutputSize, parseSize } from './output-size.js';
 import { renderVideo, type RenderAudio } from './render.js';
 import { SandboxJobs, type SandboxJob } from './sandbox-jobs.js';
 
-const MB = 1024 * 1024;
 const RESULT_PREFIX = 'sandbox:';
 /** ffprobe format names of video containers; still images probe as image2/png_pipe/… */
 const VIDEO_CONTAINERS = /mov|mp4|matroska|webm|avi/;
 
-/** Limits on fetched inputs, as DashScope states them (reference §3, §4). */
-const MAX_IMAGE_BYTES = 20 * MB;
-const MAX_AUDIO_BYTES = 15 * MB;
-const MAX_VIDEO_BYTES = 100 * MB;
+/** Fallback bound on a fetched input when the model table names none (it always should). */
+const MAX_INPUT_BYTES = 100 * 1024 * 1024;
 
 type RenderOutcome =
   { ok: true; inputVideoSeconds: number } | { ok: false; code: string; message: string };
@@ -206,11 +203,11 @@ export class SandboxProvider implements VideoProvider {
       this.deps.fetcher.fetchToFile(url, join(dir, name), { maxBytes });
     let audio: RenderAudio = eff.withAudio ? { kind: 'synth' } : { kind: 'none' };
     if (eff.withAudio && eff.audioUrl) {
-      const a = await fetch(eff.audioUrl, 'audio', MAX_AUDIO_BYTES);
+      const a = await fetch(eff.audioUrl, 'audio', model.media.audio?.maxBytes ?? MAX_INPUT_BYTES);
       audio = { kind: 'file', path: a.path };
     }
     if (model.mode === 'first-frame') {
-      const img = await fetch(eff.imgUrl ?? '', 'first-frame', MAX_IMAGE_BYTES);
+      const img = await fetch(eff.imgUrl ?? '', 'first-frame', model.media.firstFrame?.maxBytes ?? MAX_INPUT_BYTES);
       const probe = await probeMedia(this.deps.tools, img.path);
       if (!probe.video)
         throw new MediaFetchError('InvalidParameter', 'input.img_url is not an image.');
@@ -230,7 +227,7 @@ export class SandboxProvider implements VideoProvider {
     const inputs: string[] = [];
     let inputVideoSeconds = 0;
     for (const [i, url] of eff.referenceUrls.entries()) {
-      const f = await fetch(url, `ref${i}`, MAX_VIDEO_BYTES);
+      const f = await fetch(url, `ref${i}`, model.media.references?.video.maxBytes ?? MAX_INPUT_BYTES);
       const probe = await probeMedia(this.deps.tools, f.path);
       if (!probe.video) {
         throw new MediaFetchError(
