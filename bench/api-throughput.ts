@@ -191,11 +191,15 @@ async function measure(vg: VidgateProcess, token: string, args: Args) {
         queriedSchema.parse(JSON.parse(res.body)).output.task_status === 'PENDING'
       );
     };
-    await load(1, args.concurrency, async () => {
-      if (ids.length >= WARMUP_REQUESTS) return true;
-      return create();
-    });
-    for (let i = 0; i < WARMUP_REQUESTS; i++) await query();
+    const warmUp = async (one: () => Promise<boolean>): Promise<void> => {
+      let left = WARMUP_REQUESTS;
+      const loop = async (): Promise<void> => {
+        while (left-- > 0) await one();
+      };
+      await Promise.all(Array.from({ length: args.concurrency }, loop));
+    };
+    await warmUp(create);
+    await warmUp(query);
     const submit = await load(args.seconds, args.concurrency, create);
     const queried = await load(args.seconds, args.concurrency, query);
     return { submit, query: queried, tasksStored: ids.length + 1 };

@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -143,7 +144,11 @@ function timeline(timings: readonly TaskTiming[], samples: readonly SimSample[])
   return bins;
 }
 
-/** Which vidgate code was measured: the tree is shared and changes between runs. */
+/**
+ * Which code was measured. The working tree is shared and changes while a set runs, so this is
+ * read at start: vidgate's modules are loaded then (the simulator thread loads its own at each
+ * run's start).
+ */
 function measuredSource() {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const digest = (path: string) =>
@@ -151,7 +156,13 @@ function measuredSource() {
       .update(readFileSync(join(root, path)))
       .digest('hex')
       .slice(0, 12);
-  return Object.fromEntries(MEASURED_FILES.map((f) => [f, digest(f)]));
+  let head = 'unknown';
+  try {
+    head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+  } catch {
+    // not a git checkout: the digests still identify the files
+  }
+  return { head, sha256: Object.fromEntries(MEASURED_FILES.map((f) => [f, digest(f)])) };
 }
 
 const MEASURED_FILES = [
@@ -161,6 +172,7 @@ const MEASURED_FILES = [
   'src/ratelimit/memory-rate-limiter.ts',
   'src/providers/dashscope/dashscope-client.ts',
   'src/store/task-store.ts',
+  'src/simulator/sim-list.ts',
 ];
 
 interface RunSummary {
@@ -174,6 +186,7 @@ interface RunSummary {
     failed: number;
     wallMs: number;
     eventLoopDelayMs: { p99: number; max: number };
+    loadAverage: { mean: number; max: number };
     timeline: TimelineBin[];
   };
   baseline: SideSummary & {
@@ -251,6 +264,7 @@ async function oneRun(
       failed: vg.failed,
       wallMs: vg.wallMs,
       eventLoopDelayMs: vg.eventLoopDelayMs,
+      loadAverage: vg.loadAverage,
       timeline: timeline(vg.timings, vg.samples),
     },
     baseline: {
@@ -299,6 +313,14 @@ async function main(): Promise<void> {
   });
   const timeScale = args.timeScale ?? timeScaleFor(args.tasks);
   const startedAt = Date.now();
+  const source = measuredSource();
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverage1mAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  };
   // the benchmark is an entry point like src/bin.ts: ffmpeg is looked up on the caller's PATH
   const pathEnv = process.env['PATH'] ?? '';
   const image = await makeImage(pathEnv);
@@ -347,7 +369,8 @@ async function main(): Promise<void> {
       accountLimits: BENCH_LIMITS,
       workerConcurrency: args.workerConcurrency,
       baseline: { ...NEW_API_DEFAULTS, queryLimit: args.baselineQueryLimit },
-      measuredSource: measuredSource(),
+      measuredSource: source,
+      machine,
       startedAt: new Date(startedAt).toISOString(),
     },
     medians,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,10 @@ const POOL_REFRESH_WAIT_MS = 6_000;
 const SUBMIT_CONCURRENCY = 16;
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELED'] as const;
 
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
 export interface VidgateRun {
   timings: TaskTiming[];
   upstream: UpstreamUse;
@@ -34,6 +38,8 @@ export interface VidgateRun {
   eventLoopDelayMs: { p99: number; max: number };
   /** the simulator's query counters, sampled every 100 ms */
   samples: SimSample[];
+  /** the machine's 1-minute load average while vidgate worked (2 cores: above 2 is contention) */
+  loadAverage: { mean: number; max: number };
 }
 
 const createAnswer = z.object({ output: z.object({ task_id: z.string().min(1) }) });
@@ -115,8 +121,10 @@ export async function runVidgate(w: Workload, o: VidgateRunOptions): Promise<Vid
       Date.now() + (w.tasks / BENCH_LIMITS.createPerSecond) * 1000 + longestMs + 600_000;
     let done = 0;
     let lastLog = 0;
+    const loads: number[] = [];
     while (done < w.tasks && Date.now() < deadline) {
       await sleep(1000);
+      loads.push(loadavg()[0] ?? 0);
       done = await countTerminal(vg);
       if (Date.now() - lastLog > 30_000) {
         lastLog = Date.now();
@@ -171,6 +179,10 @@ export async function runVidgate(w: Workload, o: VidgateRunOptions): Promise<Vid
         max: Math.round(loop.max / 1e6),
       },
       samples,
+      loadAverage: {
+        mean: round2(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)),
+        max: round2(Math.max(0, ...loads)),
+      },
     };
   } finally {
     await vg?.stop();

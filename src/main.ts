@@ -114,6 +114,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
   await ensureDefaultChannel(channelStore, clock);
 
   let wake = (): void => undefined;
+  let publicUrl = config.publicUrl;
   const taskService = new TaskService(taskStore, clock, {
     dispatchTimeoutMs: config.dispatchTimeoutMs,
     media,
@@ -126,7 +127,9 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
       storage,
       links,
       clock,
-      publicUrl: config.publicUrl,
+      get publicUrl() {
+        return publicUrl;
+      },
       resultLinkTtlMs: config.resultLinkTtlMs,
       ...(config.adminToken
         ? { admin: { adminToken: config.adminToken, channels, tasks: taskStore } }
@@ -164,11 +167,13 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
   let address = '';
   if (config.role !== 'worker') {
     address = await app.listen({ port: config.port, host: config.host });
+    // with PORT=0 (or a default URL) the links must name the port actually bound
+    if (!config.publicUrlSet) publicUrl = `http://localhost:${new URL(address).port}`;
   } else {
     await app.ready();
   }
   if (boot.token && opts.printBanner) {
-    process.stdout.write(bootstrapBanner(boot.token, config.publicUrl, boot.examplesDir));
+    process.stdout.write(bootstrapBanner(boot.token, publicUrl, boot.examplesDir));
   }
 
   let stopped = false;

@@ -6,6 +6,8 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly publicUrl: string;
+  /** false when publicUrl is the default, which then follows the port actually bound */
+  readonly publicUrlSet: boolean;
   readonly bootstrapToken: string | undefined;
   readonly logLevel: RawConfig['VIDGATE_LOG_LEVEL'];
   readonly resultLinkTtlMs: number;
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     host: c.HOST,
     dataDir,
     publicUrl,
+    publicUrlSet: c.VIDGATE_PUBLIC_URL !== undefined,
     bootstrapToken: c.VIDGATE_BOOTSTRAP_TOKEN,
     logLevel: c.VIDGATE_LOG_LEVEL,
     resultLinkTtlMs: c.VIDGATE_RESULT_LINK_TTL_SECONDS * 1000,

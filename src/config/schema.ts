@@ -13,7 +13,10 @@ const positiveInt = (def: number) =>
   z
     .preprocess(
       emptyToNaN,
-      z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be > 0'),
+      z.coerce
+        .number({ error: 'must be a number' })
+        .int('must be an integer')
+        .positive('must be > 0'),
     )
     .default(def);
 
@@ -30,13 +33,14 @@ const optionalText = z
 export const configSchema = z.object({
   PORT: z.preprocess(emptyToNaN, port).default(8080).describe('HTTP port'),
   HOST: z.string().default('0.0.0.0').describe('address to listen on'),
-  VIDGATE_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data').describe('SQLite file, results, secrets'),
+  VIDGATE_DATA_DIR: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .default('./data')
+    .describe('SQLite file, results, secrets'),
   VIDGATE_PUBLIC_URL: optionalText
-    .pipe(
-      z
-        .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
-        .optional(),
-    )
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional())
     .describe('base of the links vidgate hands out (default http://localhost:PORT)'),
   VIDGATE_BOOTSTRAP_TOKEN: optionalText
     .pipe(z.string().min(16, 'must be at least 16 characters').optional())

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { formatDashScopeTime } from '../shared/dashscope-time.js';
 import type { TaskRow } from '../store/task-store.js';
 import { WIRE_STATUS, isTerminal } from '../tasks/status.js';
@@ -22,6 +23,8 @@ export interface TaskBody {
   output: TaskOutput;
   usage?: Record<string, unknown>;
 }
+
+const usageSchema = z.record(z.string(), z.unknown());
 
 const time = (ms: number | null): string | undefined =>
   ms === null ? undefined : formatDashScopeTime(Number(ms));
@@ -48,8 +51,7 @@ export function renderTask(
     output.message = row.errorMessage ?? 'The task failed.';
   }
   const body: TaskBody = { request_id: requestId, output };
-  if (row.state === 'SUCCEEDED' && row.usage)
-    body.usage = JSON.parse(row.usage) as Record<string, unknown>;
+  if (row.state === 'SUCCEEDED' && row.usage) body.usage = usageSchema.parse(JSON.parse(row.usage));
   return body;
 }
 

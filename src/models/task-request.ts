@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ModelSpec, ResolutionTier, ShotType } from './model-table.js';
 import { tierOfSize } from './model-table.js';
 
@@ -6,6 +7,17 @@ export interface RequestBody {
   model: string;
   input: Record<string, unknown>;
   parameters: Record<string, unknown>;
+}
+
+const storedBodySchema = z.object({
+  model: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  parameters: z.record(z.string(), z.unknown()),
+});
+
+/** Reads a body back from the store (it was validated when accepted; this guards the type). */
+export function parseStoredBody(json: string): RequestBody {
+  return storedBodySchema.parse(JSON.parse(json));
 }
 
 /** What a model will actually produce for a body, defaults applied (the table decides). */

@@ -4,15 +4,31 @@ import type { Acquire, RateLimiter } from './rate-limiter.js';
 export class MemoryRateLimiter implements RateLimiter {
   private readonly events = new Map<string, number[]>();
 
-  tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<Acquire> {
-    const log = (this.events.get(key) ?? []).filter((t) => t > now - windowMs);
+  tryAcquire(
+    key: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+    holdMs = 0,
+  ): Promise<Acquire> {
+    const log = (this.events.get(key) ?? [])
+      .filter((t) => t > now - windowMs)
+      .sort((a, b) => a - b);
     if (log.length >= limit) {
       this.events.set(key, log);
       const oldest = log[log.length - limit] ?? now;
       return Promise.resolve({ ok: false, retryAfterMs: Math.max(1, oldest + windowMs - now) });
     }
-    log.push(now);
+    const stamp = now + holdMs;
+    log.push(stamp);
     this.events.set(key, log);
-    return Promise.resolve({ ok: true });
+    return Promise.resolve({ ok: true, stamp });
+  }
+
+  settle(key: string, stamp: number, at: number): Promise<void> {
+    const log = this.events.get(key);
+    const i = log?.indexOf(stamp) ?? -1;
+    if (log && i >= 0 && at < stamp) log[i] = at;
+    return Promise.resolve();
   }
 }

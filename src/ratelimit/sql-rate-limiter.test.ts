@@ -67,11 +67,11 @@ for (const dialect of DIALECTS) {
     it('frees a slot when the limit-th newest event leaves the window', async () => {
       const limiter = new SqlRateLimiter(db.kysely);
       const acquire = (now: number) => limiter.tryAcquire('example', 2, 1000, T0 + now);
-      assert.deepEqual(await acquire(0), { ok: true });
-      assert.deepEqual(await acquire(100), { ok: true });
+      assert.deepEqual(await acquire(0), { ok: true, stamp: T0 });
+      assert.deepEqual(await acquire(100), { ok: true, stamp: T0 + 100 });
       assert.deepEqual(await acquire(500), { ok: false, retryAfterMs: 500 });
       assert.deepEqual(await acquire(999), { ok: false, retryAfterMs: 1 });
-      assert.deepEqual(await acquire(1000), { ok: true });
+      assert.deepEqual(await acquire(1000), { ok: true, stamp: T0 + 1000 });
       assert.deepEqual(await acquire(1050), { ok: false, retryAfterMs: 50 });
       assert.deepEqual(await limiter.tryAcquire('example', 0, 1000, T0 + 5000), {
         ok: false,

@@ -36,7 +36,13 @@ export class SqlRateLimiter implements RateLimiter {
     this.pruneEvery = opts.pruneEvery ?? 100;
   }
 
-  async tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<Acquire> {
+  async tryAcquire(
+    key: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+    holdMs = 0,
+  ): Promise<Acquire> {
     if (limit <= 0) return { ok: false, retryAfterMs: Math.max(1, windowMs) };
     const result = await this.db.transaction().execute(async (trx): Promise<Acquire> => {
       await trx
@@ -60,14 +66,26 @@ export class SqlRateLimiter implements RateLimiter {
         const oldest = recent[limit - 1]?.at ?? now;
         return { ok: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
       }
+      const stamp = now + holdMs;
       await trx
         .insertInto('rateEvents')
-        .values({ key, at: now, expiresAt: now + windowMs + CLOCK_SKEW_MS })
+        .values({ key, at: stamp, expiresAt: stamp + windowMs + CLOCK_SKEW_MS })
         .execute();
-      return { ok: true };
+      return { ok: true, stamp };
     });
     if (result.ok && ++this.acquisitions % this.pruneEvery === 0) await this.prune(now);
     return result;
+  }
+
+  async settle(key: string, stamp: number, at: number): Promise<void> {
+    if (at >= stamp) return;
+    // several events may share a stamp (same millisecond); moving all of them is conservative
+    await this.db
+      .updateTable('rateEvents')
+      .set({ at })
+      .where('key', '=', key)
+      .where('at', '=', stamp)
+      .execute();
   }
 
   /** Deletes events no caller can count any more and long-idle keys; returns events deleted. */

@@ -64,7 +64,8 @@ export class StatusSweeper {
       const chunk = windows[idx] ?? [];
       const first = Number(chunk[0]?.submittedAt ?? now);
       const last = Number(chunk[chunk.length - 1]?.submittedAt ?? now);
-      if (!(await this.takeSlot(channel, this.d.clock.now()))) {
+      const stamp = await this.takeSlot(channel, this.d.clock.now());
+      if (stamp === null) {
         this.cursor.set(channel.id, idx);
         return marked;
       }
@@ -73,7 +74,7 @@ export class StatusSweeper {
         endTime: last + 2000,
         pageNo: 1,
         pageSize,
-      });
+      }).finally(() => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()));
       if (page.tasks.length < page.total && page.tasks.length < pageSize) {
         // the upstream capped the page below what we asked: ask for that much from now on
         this.pageCap.set(channel.id, Math.max(1, page.tasks.length));
@@ -91,7 +92,8 @@ export class StatusSweeper {
     return marked;
   }
 
-  private async takeSlot(channel: Channel, now: number): Promise<boolean> {
+  /** A slot of the sweep's share and of the account's query budget; the stamp to settle. */
+  private async takeSlot(channel: Channel, now: number): Promise<number | null> {
     const q = channel.limits.queriesPerSecond;
     const share = await this.d.limiter.tryAcquire(
       `sweep:${channel.id}`,
@@ -99,8 +101,14 @@ export class StatusSweeper {
       LIMIT_WINDOW_MS,
       now,
     );
-    if (!share.ok) return false;
-    const slot = await this.d.limiter.tryAcquire(`query:${channel.id}`, q, LIMIT_WINDOW_MS, now);
-    return slot.ok;
+    if (!share.ok) return null;
+    const slot = await this.d.limiter.tryAcquire(
+      `query:${channel.id}`,
+      q,
+      LIMIT_WINDOW_MS,
+      now,
+      60_000,
+    );
+    return slot.ok ? slot.stamp : null;
   }
 }

@@ -1,7 +1,7 @@
 import type { Channel, ChannelPool } from '../channels/channel-pool.js';
 import { backoffMs } from '../jobs/backoff.js';
 import { findModel } from '../models/model-table.js';
-import { effectiveRequest, type RequestBody } from '../models/task-request.js';
+import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { UpstreamView } from '../providers/provider.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
@@ -31,10 +31,12 @@ export interface TaskWorkerDeps {
 }
 
 /** Upstream windows are 1 s; the margin absorbs jitter between our clock and the upstream's arrival. */
-export const LIMIT_WINDOW_MS = 1250;
+export const LIMIT_WINDOW_MS = 1100;
 const DAY_MS = 24 * 3600 * 1000;
 const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
 const RECONCILE_SKEW_MS = 5000;
+/** an upstream call's slot counts as taken at least until its answer, at most this long */
+const SLOT_HOLD_MS = 60_000;
 /**
  * A queued task that found every channel full looks again after this long at the latest; a slot
  * freeing wakes the head of the queue at once, so this only bounds what another process frees.
@@ -44,7 +46,7 @@ const FULL_CHANNEL_BACKSTOP_MS = 2000;
 const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);
 
 function requestBody(row: TaskRow): RequestBody {
-  return JSON.parse(row.request) as RequestBody;
+  return parseStoredBody(row.request);
 }
 
 function errText(err: unknown): string {
@@ -185,13 +187,14 @@ export class TaskWorker {
         { attempts: row.attempts + 1, submittedAt: admittedAt, updatedAt: admittedAt },
       );
       if (!admitted) continue;
-      // the submit slot is taken last, with a fresh clock, so the window counts sends as the
-      // upstream will see them rather than when a busy worker began thinking about them
+      // the submit slot is taken last, with a fresh clock, and held until the answer arrives
+      const key = `submit:${channel.id}`;
       const slot = await this.d.limiter.tryAcquire(
-        `submit:${channel.id}`,
+        key,
         channel.limits.submitPerSecond,
         LIMIT_WINDOW_MS,
         this.now(),
+        SLOT_HOLD_MS,
       );
       if (!slot.ok) {
         await this.move(admitted, 'QUEUED', {
@@ -202,7 +205,11 @@ export class TaskWorker {
         });
         return;
       }
-      return this.submit(admitted, channel);
+      try {
+        return await this.submit(admitted, channel);
+      } finally {
+        await this.d.limiter.settle(key, slot.stamp, this.now());
+      }
     }
     await this.later(row, FULL_CHANNEL_BACKSTOP_MS);
   }
@@ -272,11 +279,13 @@ export class TaskWorker {
     const now = this.now();
     const sentAt = Number(row.submittedAt ?? row.uncertainSince ?? now);
     const since = Number(row.uncertainSince ?? now);
+    const key = `query:${channel.id}`;
     const slot = await this.d.limiter.tryAcquire(
-      `query:${channel.id}`,
+      key,
       channel.limits.queriesPerSecond,
       LIMIT_WINDOW_MS,
       now,
+      SLOT_HOLD_MS,
     );
     if (!slot.ok) return this.later(row, slot.retryAfterMs);
     let found: string | undefined;
@@ -306,6 +315,8 @@ export class TaskWorker {
     } catch (err) {
       this.d.logger.warn({ task: row.id, err: errText(err) }, 'reconciliation list failed');
       return this.later(row, backoffMs(3));
+    } finally {
+      await this.d.limiter.settle(key, slot.stamp, this.now());
     }
     if (found) {
       this.d.logger.info(
@@ -337,17 +348,21 @@ export class TaskWorker {
   private async poll(row: TaskRow): Promise<void> {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
     if (!channel || !row.upstreamTaskId) return this.later(row, 5000);
+    const key = `query:${channel.id}`;
     const slot = await this.d.limiter.tryAcquire(
-      `query:${channel.id}`,
+      key,
       channel.limits.queriesPerSecond,
       LIMIT_WINDOW_MS,
       this.now(),
+      SLOT_HOLD_MS,
     );
     if (!slot.ok) return this.later(row, slot.retryAfterMs);
     let view: UpstreamView;
     try {
       view = await channel.provider.query(row.upstreamTaskId);
+      await this.d.limiter.settle(key, slot.stamp, this.now());
     } catch (err) {
+      await this.d.limiter.settle(key, slot.stamp, this.now());
       const retryAfterMs = err instanceof ProviderError ? err.retryAfterMs : undefined;
       return this.later(row, backoffMs(3, { retryAfterMs }));
     }

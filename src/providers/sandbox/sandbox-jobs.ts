@@ -31,8 +31,9 @@ export class SandboxJobs {
     return join(this.dir, `${id}.mp4`);
   }
 
-  inputDir(id: string): string {
-    return join(this.dir, `${id}.inputs`);
+  /** one folder per render attempt, so an attempt never deletes another's inputs */
+  inputDir(id: string, attempt: string): string {
+    return join(this.dir, `${id}.inputs.${attempt}`);
   }
 
   async save(job: SandboxJob): Promise<void> {

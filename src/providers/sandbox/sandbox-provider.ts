@@ -41,6 +41,8 @@ type RenderOutcome =
 export class SandboxProvider implements VideoProvider {
   private readonly jobs: SandboxJobs;
   private readonly renders = new Map<string, Promise<RenderOutcome>>();
+  /** aborted by close(): no render outlives the provider */
+  private readonly closing = new AbortController();
   private readonly outcomes = new Map<string, RenderOutcome>();
   private active = 0;
   private readonly waiting: Array<() => void> = [];
@@ -166,10 +168,18 @@ export class SandboxProvider implements VideoProvider {
     });
   }
 
+  /** Stops every render (killing ffmpeg) and waits for them; jobs resume on the next start. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    for (const wake of this.waiting.splice(0)) wake();
+    await Promise.allSettled([...this.renders.values()]);
+  }
+
   private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
     while (this.active >= this.maxConcurrentRenders) {
       await new Promise<void>((r) => this.waiting.push(r));
     }
+    this.closing.signal.throwIfAborted();
     this.active++;
     try {
       return await fn();
@@ -181,16 +191,21 @@ export class SandboxProvider implements VideoProvider {
 
   private async render(job: SandboxJob, model: ModelSpec): Promise<RenderOutcome> {
     const eff = effectiveRequest(model, job.body);
-    const dir = this.jobs.inputDir(job.id);
+    const dir = this.jobs.inputDir(job.id, randomBytes(4).toString('hex'));
+    const signal = this.closing.signal;
     await mkdir(dir, { recursive: true });
     try {
       const spec = await this.prepare(job, model, eff, dir);
-      await renderVideo(this.deps.tools, {
-        ...spec,
-        durationSec: eff.durationSec,
-        seed: eff.seed ?? seedOf(job.id),
-        outPath: this.jobs.videoPath(job.id),
-      });
+      await renderVideo(
+        this.deps.tools,
+        {
+          ...spec,
+          durationSec: eff.durationSec,
+          seed: eff.seed ?? seedOf(job.id),
+          outPath: this.jobs.videoPath(job.id),
+        },
+        signal,
+      );
       await this.jobs.save({ ...job, rendered: { inputVideoSeconds: spec.inputVideoSeconds } });
       return { ok: true, inputVideoSeconds: spec.inputVideoSeconds };
     } finally {
@@ -200,14 +215,21 @@ export class SandboxProvider implements VideoProvider {
 
   private async prepare(job: SandboxJob, model: ModelSpec, eff: EffectiveRequest, dir: string) {
     const fetch = (url: string, name: string, maxBytes: number) =>
-      this.deps.fetcher.fetchToFile(url, join(dir, name), { maxBytes });
+      this.deps.fetcher.fetchToFile(url, join(dir, name), {
+        maxBytes,
+        signal: this.closing.signal,
+      });
     let audio: RenderAudio = eff.withAudio ? { kind: 'synth' } : { kind: 'none' };
     if (eff.withAudio && eff.audioUrl) {
       const a = await fetch(eff.audioUrl, 'audio', model.media.audio?.maxBytes ?? MAX_INPUT_BYTES);
       audio = { kind: 'file', path: a.path };
     }
     if (model.mode === 'first-frame') {
-      const img = await fetch(eff.imgUrl ?? '', 'first-frame', model.media.firstFrame?.maxBytes ?? MAX_INPUT_BYTES);
+      const img = await fetch(
+        eff.imgUrl ?? '',
+        'first-frame',
+        model.media.firstFrame?.maxBytes ?? MAX_INPUT_BYTES,
+      );
       const probe = await probeMedia(this.deps.tools, img.path);
       if (!probe.video)
         throw new MediaFetchError('InvalidParameter', 'input.img_url is not an image.');
@@ -227,7 +249,11 @@ export class SandboxProvider implements VideoProvider {
     const inputs: string[] = [];
     let inputVideoSeconds = 0;
     for (const [i, url] of eff.referenceUrls.entries()) {
-      const f = await fetch(url, `ref${i}`, model.media.references?.video.maxBytes ?? MAX_INPUT_BYTES);
+      const f = await fetch(
+        url,
+        `ref${i}`,
+        model.media.references?.video.maxBytes ?? MAX_INPUT_BYTES,
+      );
       const probe = await probeMedia(this.deps.tools, f.path);
       if (!probe.video) {
         throw new MediaFetchError(
