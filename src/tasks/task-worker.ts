@@ -3,7 +3,7 @@ import { backoffMs } from '../jobs/backoff.js';
 import { findModel } from '../models/model-table.js';
 import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
-import type { UpstreamView } from '../providers/provider.js';
+import type { SubmitResult, UpstreamView } from '../providers/provider.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -11,6 +11,8 @@ import type { MediaChecker } from '../media/media-checker.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskPatch, TaskRow, TaskStore } from '../store/task-store.js';
 import type { EtaEstimator } from './eta-estimator.js';
+import { findLostUpstreamTask } from './lost-submits.js';
+import { pollDelayMs } from './poll-delay.js';
 import { UPSTREAM_OPEN_STATES, type TaskState } from './status.js';
 
 export interface TaskWorkerDeps {
@@ -34,7 +36,7 @@ export interface TaskWorkerDeps {
 export const LIMIT_WINDOW_MS = 1100;
 const DAY_MS = 24 * 3600 * 1000;
 const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
-const RECONCILE_SKEW_MS = 5000;
+const MAX_ERROR_STREAK = 5;
 /** an upstream call's slot counts as taken at least until its answer, at most this long */
 const SLOT_HOLD_MS = 60_000;
 /**
@@ -57,7 +59,39 @@ function errText(err: unknown): string {
 export class TaskWorker {
   constructor(private readonly d: TaskWorkerDeps) {}
 
+  /** consecutive unexpected errors per task in this process (store down, a bug) */
+  private readonly errorStreak = new Map<string, number>();
+
+  /**
+   * One step for one claimed task. An unexpected error (not an upstream answer: those are data)
+   * backs the task off instead of leaving it to the lease; after a few in a row it fails,
+   * so a poisoned task cannot hold an upstream slot forever.
+   */
   async handle(row: TaskRow): Promise<void> {
+    try {
+      await this.step(row);
+      this.errorStreak.delete(row.id);
+    } catch (err) {
+      const streak = (this.errorStreak.get(row.id) ?? 0) + 1;
+      this.errorStreak.set(row.id, streak);
+      this.d.logger.error(
+        { task: row.id, state: row.state, streak, err: errText(err) },
+        'task step failed',
+      );
+      if (streak >= MAX_ERROR_STREAK) {
+        this.errorStreak.delete(row.id);
+        await this.fail(
+          row,
+          'InternalError',
+          'vidgate could not process the task; quote the task_id when reporting it.',
+        );
+        return;
+      }
+      await this.later(row, backoffMs(streak + 1));
+    }
+  }
+
+  private async step(row: TaskRow): Promise<void> {
     switch (row.state) {
       case 'CHECKING':
         return this.checkMedia(row);
@@ -216,18 +250,10 @@ export class TaskWorker {
 
   private async submit(row: TaskRow, channel: Channel): Promise<void> {
     const body = requestBody(row);
+    let res: SubmitResult;
     try {
       // the task id doubles as the client request id: a duplicate upstream task would carry it twice
-      const res = await channel.provider.submit(body, { requestId: row.id });
-      const eff = effectiveRequest(findModelOrThrow(row.model), body);
-      const estimate =
-        res.expectedRunMs ?? this.d.estimator.estimateMs(row.model, eff.tier, eff.durationSec);
-      await this.applyView(row, channel, res.view, {
-        upstreamTaskId: res.upstreamTaskId,
-        etaAt: Math.round(Number(row.submittedAt ?? this.now()) + estimate),
-        errorCode: null,
-        errorMessage: null,
-      });
+      res = await channel.provider.submit(body, { requestId: row.id });
     } catch (err) {
       const e =
         err instanceof ProviderError
@@ -262,6 +288,16 @@ export class TaskWorker {
           return;
       }
     }
+    // outside the try: a store error after a successful create must not look like a lost answer
+    const eff = effectiveRequest(findModelOrThrow(row.model), body);
+    const estimate =
+      res.expectedRunMs ?? this.d.estimator.estimateMs(row.model, eff.tier, eff.durationSec);
+    await this.applyView(row, channel, res.view, {
+      upstreamTaskId: res.upstreamTaskId,
+      etaAt: Math.round(Number(row.submittedAt ?? this.now()) + estimate),
+      errorCode: null,
+      errorMessage: null,
+    });
   }
 
   /**
@@ -290,28 +326,7 @@ export class TaskWorker {
     if (!slot.ok) return this.later(row, slot.retryAfterMs);
     let found: string | undefined;
     try {
-      const peers = await this.d.tasks.listUncertain(channel.id, row.model);
-      const windows = peers.map((p) => ({
-        id: p.id,
-        sentAt: Number(p.submittedAt ?? p.uncertainSince ?? now),
-        // a request that timed out may still be created later: anything up to now may be it
-        lostAt: now,
-      }));
-      const page = await list({
-        model: row.model,
-        // list times have one-second resolution and the clocks may differ a little
-        startTime: Math.min(sentAt, ...windows.map((w) => w.sentAt)) - RECONCILE_SKEW_MS,
-        endTime: now + RECONCILE_SKEW_MS,
-        pageNo: 1,
-        pageSize: 100,
-      });
-      const candidates: { id: string; createdAt: number }[] = [];
-      for (const t of page.tasks) {
-        if (t.model !== '' && t.model !== row.model) continue;
-        if (await this.d.tasks.findByUpstream(channel.id, t.upstreamTaskId)) continue;
-        candidates.push({ id: t.upstreamTaskId, createdAt: t.createdAt });
-      }
-      found = matchLostSubmits(windows, candidates, RECONCILE_SKEW_MS).get(row.id);
+      found = await findLostUpstreamTask(this.d.tasks, channel.id, list, row, now);
     } catch (err) {
       this.d.logger.warn({ task: row.id, err: errText(err) }, 'reconciliation list failed');
       return this.later(row, backoffMs(3));
@@ -459,48 +474,6 @@ export class TaskWorker {
       return this.later(row, backoffMs(4));
     }
   }
-}
-
-/**
- * Pairs unadopted upstream tasks with lost submits. Each candidate goes to the submit sent
- * closest before or at its creation, among those whose window [sent - skew, lost + skew] holds
- * it: matching from the candidates' side keeps a submit that created nothing (a reset before
- * the upstream read it) from taking a neighbour's task.
- */
-export function matchLostSubmits(
-  submits: readonly { id: string; sentAt: number; lostAt: number }[],
-  candidates: readonly { id: string; createdAt: number }[],
-  skewMs: number,
-): Map<string, string> {
-  const out = new Map<string, string>();
-  const taken = new Set<string>();
-  for (const c of [...candidates].sort((a, b) => a.createdAt - b.createdAt)) {
-    let best: { id: string; d: number } | undefined;
-    for (const s of submits) {
-      if (taken.has(s.id)) continue;
-      if (c.createdAt < s.sentAt - skewMs || c.createdAt > s.lostAt + skewMs) continue;
-      const d = Math.abs(c.createdAt - s.sentAt);
-      if (!best || d < best.d) best = { id: s.id, d };
-    }
-    if (best) {
-      taken.add(best.id);
-      out.set(best.id, c.id);
-    }
-  }
-  return out;
-}
-
-/**
- * When to query a task again. With a status sweep (task list) watching the channel, a task is
- * queried at its expected end and then ever more rarely: the sweep pulls it forward when the list
- * shows a change. Without one, polls close in on the expected end.
- */
-export function pollDelayMs(msToEta: number, swept: boolean): number {
-  if (swept) {
-    if (msToEta > 0) return Math.max(1000, msToEta + 500);
-    return Math.min(60_000, Math.max(3000, -msToEta / 2));
-  }
-  return Math.min(15_000, Math.max(1000, msToEta / 2));
 }
 
 function findModelOrThrow(name: string) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matchLostSubmits } from './task-worker.js';
+import { matchLostSubmits } from './lost-submits.js';
 
 describe('matchLostSubmits', () => {
   it('does not let a submit that created nothing take its neighbour’s task', () => {
