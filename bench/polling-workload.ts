@@ -1,6 +1,6 @@
 import type { RequestBody } from '../src/models/task-request.js';
 import type { DurationsOption, SimDurations } from '../src/simulator/simulator.js';
-import { seededRandom } from '../src/simulator/seeded-random.js';
+import { seededRandom } from '../src/shared/seeded-random.js';
 import { peakInWindow } from './delay-stats.js';
 
 /**

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { locateMediaTools, runTool } from '../src/media/ffmpeg.js';
-import { seededRandom } from '../src/simulator/seeded-random.js';
+import { seededRandom } from '../src/shared/seeded-random.js';
 import { distribution, median, type Distribution } from './delay-stats.js';
 import { NEW_API_DEFAULTS, replayNewApi, type BaselineRun } from './new-api-replay.js';
 import {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../shared/seeded-random.js';
 
 /**
  * What can go wrong with one request. `reset`, `timeout`, `rate429` and `error5xx` strike before

@@ -4,7 +4,7 @@ import { SimAccount, type SimAccountStats } from './sim-account.js';
 import type { FaultInjector, FaultKind } from './sim-faults.js';
 import { simAccountSchema, type ResolvedSimOptions, type SimAccountConfig } from './sim-options.js';
 import { snapshotTask, type SimTask } from './sim-task.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../shared/seeded-random.js';
 
 /** Everything the simulator saw, for tests and benchmarks. */
 export interface SimStats {

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../shared/seeded-random.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -36,18 +37,6 @@ const MAX_REFERENCES = 5;
 const ZOOM_OVERSAMPLE = 2;
 
 type InputKind = 'image' | 'video';
-
-/** mulberry32: tiny, well-distributed, and identical on every platform. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Fixed-precision numbers keep filter strings identical across runs and readable in logs. */
 function num(value: number, digits = 4): string {
