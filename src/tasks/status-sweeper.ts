@@ -3,7 +3,7 @@ import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { TaskStore } from '../store/task-store.js';
-import { LIMIT_WINDOW_MS } from './task-worker.js';
+import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 
 export interface StatusSweeperDeps {
   tasks: TaskStore;
@@ -107,7 +107,7 @@ export class StatusSweeper {
       q,
       LIMIT_WINDOW_MS,
       now,
-      60_000,
+      SLOT_HOLD_MS,
     );
     return slot.ok ? slot.stamp : null;
   }

@@ -1,51 +1,23 @@
-import type { Channel, ChannelPool } from '../channels/channel-pool.js';
+import type { Channel } from '../channels/channel-pool.js';
 import { backoffMs } from '../jobs/backoff.js';
 import { findModel } from '../models/model-table.js';
 import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { SubmitResult, UpstreamView } from '../providers/provider.js';
-import type { RateLimiter } from '../ratelimit/rate-limiter.js';
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
-import type { MediaChecker } from '../media/media-checker.js';
-import type { MediaStorage } from '../storage/media-storage.js';
-import type { TaskPatch, TaskRow, TaskStore } from '../store/task-store.js';
-import type { EtaEstimator } from './eta-estimator.js';
+import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
+import type { TaskPatch, TaskRow } from '../store/task-store.js';
 import { findLostUpstreamTask } from './lost-submits.js';
 import { pollDelayMs } from './poll-delay.js';
-import { UPSTREAM_OPEN_STATES, type TaskState } from './status.js';
+import { TaskTransitions } from './task-transitions.js';
 
-export interface TaskWorkerDeps {
-  tasks: TaskStore;
-  channels: ChannelPool;
-  limiter: RateLimiter;
-  storage: MediaStorage;
-  estimator: EtaEstimator;
-  clock: Clock;
-  logger: Logger;
-  /** this worker's lease owner id */
-  owner: string;
-  /** how long a lost submit is looked for in the task list before it is sent again */
-  reconcileWindowMs: number;
-  media: MediaChecker;
-  /** called when queued tasks were made due, so the runner looks for work at once */
-  onQueueWoken?: () => void;
-}
-
-/** Upstream windows are 1 s; the margin absorbs jitter between our clock and the upstream's arrival. */
-export const LIMIT_WINDOW_MS = 1100;
 const DAY_MS = 24 * 3600 * 1000;
 const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
 const MAX_ERROR_STREAK = 5;
-/** an upstream call's slot counts as taken at least until its answer, at most this long */
-const SLOT_HOLD_MS = 60_000;
 /**
  * A queued task that found every channel full looks again after this long at the latest; a slot
  * freeing wakes the head of the queue at once, so this only bounds what another process frees.
  */
 const FULL_CHANNEL_BACKSTOP_MS = 2000;
-
-const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);
 
 function requestBody(row: TaskRow): RequestBody {
   return parseStoredBody(row.request);
@@ -55,10 +27,10 @@ function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Moves one claimed task one step along its life; every change is a conditional update. */
-export class TaskWorker {
-  constructor(private readonly d: TaskWorkerDeps) {}
+export type { TaskWorkerDeps } from './task-transitions.js';
 
+/** Moves one claimed task one step along its life. */
+export class TaskWorker extends TaskTransitions {
   /** consecutive unexpected errors per task in this process (store down, a bug) */
   private readonly errorStreak = new Map<string, number>();
 
@@ -116,61 +88,6 @@ export class TaskWorker {
       case 'CANCELED':
         return;
     }
-  }
-
-  private now(): number {
-    return this.d.clock.now();
-  }
-
-  private async move(
-    row: TaskRow,
-    to: TaskState,
-    patch: TaskPatch = {},
-  ): Promise<TaskRow | undefined> {
-    const done = to === 'SUCCEEDED' || to === 'FAILED' || to === 'CANCELED';
-    const moved = await this.d.tasks.transition(
-      row.id,
-      row.state,
-      to,
-      {
-        nextRunAt: this.now(),
-        ...patch,
-        leaseOwner: null,
-        leaseUntil: null,
-        updatedAt: this.now(),
-      },
-      this.d.owner,
-    );
-    // (a task bounced back to the queue frees nothing: it is itself the next in line)
-    if (moved && row.channelId && isOpen(row.state) && !isOpen(to) && to !== 'QUEUED') {
-      // an upstream slot just freed: the head of the queue should not wait for its backstop
-      const woken = await this.d.tasks.wakeQueued(this.now(), 1);
-      if (woken > 0) this.d.onQueueWoken?.();
-    }
-    if (!moved)
-      this.d.logger.debug({ task: row.id, from: row.state, to }, 'lost a transition race');
-    else if (done)
-      this.d.logger.info(
-        { task: row.id, state: to, code: patch.errorCode ?? undefined },
-        'task finished',
-      );
-    return moved;
-  }
-
-  private async later(row: TaskRow, delayMs: number, patch: TaskPatch = {}): Promise<void> {
-    await this.d.tasks.release(row.id, row.state, this.d.owner, {
-      ...patch,
-      nextRunAt: this.now() + Math.max(0, Math.round(delayMs)),
-      updatedAt: this.now(),
-    });
-  }
-
-  private async fail(row: TaskRow, code: string, message: string): Promise<void> {
-    await this.move(row, 'FAILED', {
-      errorCode: code,
-      errorMessage: message,
-      finishedAt: this.now(),
-    });
   }
 
   /** Remote media is checked before dispatch; a task that fails here costs nothing upstream. */

@@ -1,0 +1,91 @@
+import type { ChannelPool } from '../channels/channel-pool.js';
+import type { MediaChecker } from '../media/media-checker.js';
+import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { MediaStorage } from '../storage/media-storage.js';
+import type { TaskPatch, TaskRow, TaskStore } from '../store/task-store.js';
+import type { EtaEstimator } from './eta-estimator.js';
+import { UPSTREAM_OPEN_STATES, type TaskState } from './status.js';
+
+export interface TaskWorkerDeps {
+  tasks: TaskStore;
+  channels: ChannelPool;
+  limiter: RateLimiter;
+  storage: MediaStorage;
+  estimator: EtaEstimator;
+  clock: Clock;
+  logger: Logger;
+  /** this worker's lease owner id */
+  owner: string;
+  /** how long a lost submit is looked for in the task list before it is sent again */
+  reconcileWindowMs: number;
+  media: MediaChecker;
+  /** called when queued tasks were made due, so the runner looks for work at once */
+  onQueueWoken?: () => void;
+}
+
+const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);
+
+/**
+ * How a worker changes a task it holds: every change is a conditional update owned by this
+ * worker's lease (see TaskStore.transition), so a task never moves twice or behind its back.
+ */
+export abstract class TaskTransitions {
+  constructor(protected readonly d: TaskWorkerDeps) {}
+
+  protected now(): number {
+    return this.d.clock.now();
+  }
+
+  protected async move(
+    row: TaskRow,
+    to: TaskState,
+    patch: TaskPatch = {},
+  ): Promise<TaskRow | undefined> {
+    const done = to === 'SUCCEEDED' || to === 'FAILED' || to === 'CANCELED';
+    const moved = await this.d.tasks.transition(
+      row.id,
+      row.state,
+      to,
+      {
+        nextRunAt: this.now(),
+        ...patch,
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: this.now(),
+      },
+      this.d.owner,
+    );
+    // (a task bounced back to the queue frees nothing: it is itself the next in line)
+    if (moved && row.channelId && isOpen(row.state) && !isOpen(to) && to !== 'QUEUED') {
+      // an upstream slot just freed: the head of the queue should not wait for its backstop
+      const woken = await this.d.tasks.wakeQueued(this.now(), 1);
+      if (woken > 0) this.d.onQueueWoken?.();
+    }
+    if (!moved)
+      this.d.logger.debug({ task: row.id, from: row.state, to }, 'lost a transition race');
+    else if (done)
+      this.d.logger.info(
+        { task: row.id, state: to, code: patch.errorCode ?? undefined },
+        'task finished',
+      );
+    return moved;
+  }
+
+  protected async later(row: TaskRow, delayMs: number, patch: TaskPatch = {}): Promise<void> {
+    await this.d.tasks.release(row.id, row.state, this.d.owner, {
+      ...patch,
+      nextRunAt: this.now() + Math.max(0, Math.round(delayMs)),
+      updatedAt: this.now(),
+    });
+  }
+
+  protected async fail(row: TaskRow, code: string, message: string): Promise<void> {
+    await this.move(row, 'FAILED', {
+      errorCode: code,
+      errorMessage: message,
+      finishedAt: this.now(),
+    });
+  }
+}
