@@ -64,6 +64,8 @@ interface SideSummary {
   maxQueriesPerSecond: number;
   peakTaskQueriesPerSecond: number;
   unreported: number;
+  /** how the tasks reached the upstream: the first to the last create, and the most at once */
+  upstreamSubmits: { spanMs: number; maxPerSecond: number; maxInFlight: number };
 }
 
 function summarize(timings: readonly TaskTiming[], upstream: UpstreamUse): SideSummary {
@@ -85,6 +87,12 @@ function summarize(timings: readonly TaskTiming[], upstream: UpstreamUse): SideS
     maxQueriesPerSecond: upstream.stats.maxQueriesPerSecond,
     peakTaskQueriesPerSecond: upstream.peakTaskQueriesPerSecond,
     unreported: timings.length - reported.length,
+    upstreamSubmits: {
+      spanMs:
+        Math.max(...timings.map((t) => t.submitAt)) - Math.min(...timings.map((t) => t.submitAt)),
+      maxPerSecond: upstream.stats.maxCreatesPerSecond,
+      maxInFlight: upstream.stats.maxConcurrentTasks,
+    },
   };
 }
 
@@ -342,6 +350,8 @@ async function main(): Promise<void> {
       pollsPerTask: pick((r) => r.vidgate.polls.perTask),
       total429: pick((r) => r.vidgate.total429),
       maxQueriesPerSecond: pick((r) => r.vidgate.maxQueriesPerSecond),
+      submitSpanMs: pick((r) => r.vidgate.upstreamSubmits.spanMs),
+      maxInFlight: pick((r) => r.vidgate.upstreamSubmits.maxInFlight),
     },
     baseline: {
       delayMedianMs: pick((r) => r.baseline.delayMs.median),

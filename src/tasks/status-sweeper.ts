@@ -53,40 +53,44 @@ export class StatusSweeper {
     if (open.length === 0) return 0;
     const byUpstream = new Map(open.map((t) => [t.upstreamTaskId ?? '', t]));
     const pageSize = this.pageCap.get(channel.id) ?? WANTED_PAGE;
-    // windows of consecutive submit times, each holding at most one page of our open tasks
-    const windows: (typeof open)[] = [];
-    for (let i = 0; i < open.length; i += pageSize) windows.push(open.slice(i, i + pageSize));
+    // Windows of consecutive submit times, each starting with about a page of our open tasks.
+    // They tile time without overlapping (a window ends where the next begins, the last one at
+    // now), so a task created a little after we sent it is still in exactly one of them.
+    const starts: number[] = [];
+    for (let i = 0; i < open.length; i += pageSize) {
+      starts.push(Math.floor(Number(open[i]?.submittedAt ?? now) / 1000) * 1000);
+    }
     // round-robin from where the last sweep stopped, so no window starves when the budget is short
-    const start = (this.cursor.get(channel.id) ?? 0) % windows.length;
+    const start = (this.cursor.get(channel.id) ?? 0) % starts.length;
     let marked = 0;
-    for (let k = 0; k < windows.length; k++) {
-      const idx = (start + k) % windows.length;
-      const chunk = windows[idx] ?? [];
-      const first = Number(chunk[0]?.submittedAt ?? now);
-      const last = Number(chunk[chunk.length - 1]?.submittedAt ?? now);
-      const stamp = await this.takeSlot(channel, this.d.clock.now());
-      if (stamp === null) {
-        this.cursor.set(channel.id, idx);
-        return marked;
+    for (let k = 0; k < starts.length; k++) {
+      const idx = (start + k) % starts.length;
+      const from = starts[idx] ?? now;
+      const to = idx + 1 < starts.length ? (starts[idx + 1] ?? now) - 1 : now + 1000;
+      // finished tasks share the window, so a window may take several pages
+      for (let pageNo = 1; ; pageNo++) {
+        const stamp = await this.takeSlot(channel, this.d.clock.now());
+        if (stamp === null) {
+          this.cursor.set(channel.id, idx);
+          return marked;
+        }
+        const page = await list({ startTime: from, endTime: to, pageNo, pageSize }).finally(() =>
+          this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()),
+        );
+        if (page.tasks.length < page.total && page.tasks.length < pageSize && pageNo === 1) {
+          // the upstream capped the page below what we asked: ask for that much from now on
+          this.pageCap.set(channel.id, Math.max(1, page.tasks.length));
+        }
+        const changed: string[] = [];
+        for (const t of page.tasks) {
+          const ours = byUpstream.get(t.upstreamTaskId);
+          if (!ours) continue;
+          const moved = t.status !== ours.state && t.status !== 'PENDING';
+          if (moved && Number(ours.nextRunAt) > now) changed.push(ours.id);
+        }
+        marked += await this.d.tasks.markDue(changed, now);
+        if (page.tasks.length === 0 || pageNo * pageSize >= page.total) break;
       }
-      const page = await list({
-        startTime: first - 2000,
-        endTime: last + 2000,
-        pageNo: 1,
-        pageSize,
-      }).finally(() => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()));
-      if (page.tasks.length < page.total && page.tasks.length < pageSize) {
-        // the upstream capped the page below what we asked: ask for that much from now on
-        this.pageCap.set(channel.id, Math.max(1, page.tasks.length));
-      }
-      const changed: string[] = [];
-      for (const t of page.tasks) {
-        const ours = byUpstream.get(t.upstreamTaskId);
-        if (!ours) continue;
-        const moved = t.status !== ours.state && t.status !== 'PENDING';
-        if (moved && Number(ours.nextRunAt) > now) changed.push(ours.id);
-      }
-      marked += await this.d.tasks.markDue(changed, now);
     }
     this.cursor.set(channel.id, 0);
     return marked;
