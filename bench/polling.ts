@@ -336,7 +336,10 @@ async function main(): Promise<void> {
   const runs: RunSummary[] = [];
   for (let run = 0; run < args.runs; run++) {
     runs.push(await oneRun(run, args, timeScale, image, pathEnv));
-    log(`run ${run + 1}: ${JSON.stringify(runs[runs.length - 1]?.vidgate.delayMs)}`);
+    const r = runs[runs.length - 1]?.vidgate;
+    log(`run ${run + 1}: delay ${JSON.stringify(r?.delayMs)}`);
+    log(`run ${run + 1}: detection ${JSON.stringify(r?.detectionDelayMs)}`);
+    log(`run ${run + 1}: copy ${JSON.stringify(r?.copyMs)} polls ${JSON.stringify(r?.polls)}`);
   }
   const pick = (f: (r: RunSummary) => number) => median(runs.map(f));
   const medians = {

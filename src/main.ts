@@ -91,27 +91,32 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     },
   });
 
-  const boot = await bootstrap({
-    accounts,
-    tokens,
-    dataDir: config.dataDir,
-    bootstrapToken: config.bootstrapToken,
-    tools,
-  });
-  if (config.dashscopeApiKey) {
-    // the official SDKs' variables: one DashScope account, relayed instead of the sandbox
-    await channels.upsert({
-      name: 'dashscope-default',
-      provider: 'dashscope',
-      settings: {
-        apiKeys: [config.dashscopeApiKey],
-        requestTimeoutMs: config.upstreamTimeoutMs,
-        ...(config.dashscopeBaseUrl ? { baseUrl: config.dashscopeBaseUrl } : {}),
-      },
+  // serialised across processes: N processes starting together on an empty database create one
+  // account, one bootstrap token and one default channel, not N (or a crash on a unique key)
+  const boot = await db.exclusive(async () => {
+    const result = await bootstrap({
+      accounts,
+      tokens,
+      dataDir: config.dataDir,
+      bootstrapToken: config.bootstrapToken,
+      tools,
     });
-    await channels.setEnabled('sandbox', false);
-  }
-  await ensureDefaultChannel(channelStore, clock);
+    if (config.dashscopeApiKey) {
+      // the official SDKs' variables: one DashScope account, relayed instead of the sandbox
+      await channels.upsert({
+        name: 'dashscope-default',
+        provider: 'dashscope',
+        settings: {
+          apiKeys: [config.dashscopeApiKey],
+          requestTimeoutMs: config.upstreamTimeoutMs,
+          ...(config.dashscopeBaseUrl ? { baseUrl: config.dashscopeBaseUrl } : {}),
+        },
+      });
+      await channels.setEnabled('sandbox', false);
+    }
+    await ensureDefaultChannel(channelStore, clock);
+    return result;
+  });
 
   let wake = (): void => undefined;
   let publicUrl = config.publicUrl;
@@ -228,7 +233,9 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
   );
   await pool.refresh();
   const owner = newId('worker');
+  const sweeper = new StatusSweeper({ tasks: taskStore, channels: pool, limiter, clock, logger });
   const worker = new TaskWorker({
+    sweep: sweeper,
     tasks: taskStore,
     channels: pool,
     limiter,
@@ -259,7 +266,6 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     clock,
     logger,
   });
-  const sweeper = new StatusSweeper({ tasks: taskStore, channels: pool, limiter, clock, logger });
   let sweeping = false;
   const timers = [
     setInterval(() => {

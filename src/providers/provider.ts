@@ -34,6 +34,8 @@ export interface ListedTask {
   model: string;
   status: string;
   createdAt: number;
+  /** when the upstream started running it (DashScope's start_time), for RUNNING and later */
+  startedAt?: number;
   /** upstream request id of the submit, when the upstream reports it */
   requestId?: string;
 }

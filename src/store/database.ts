@@ -11,6 +11,12 @@ export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly capabilities: StoreCapabilities;
+  /**
+   * Runs `fn` while no other holder of this database's startup lock runs it: first-start work
+   * (migrations, the bootstrap account and token, default channels) must happen once even when
+   * several processes start at the same moment on an empty database.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -31,8 +37,27 @@ function openSqlite(path: string): Promise<Db> {
   return Promise.resolve({
     kysely,
     capabilities: SQLITE_CAPABILITIES,
+    // one process per SQLite file (supportsMultipleProcesses is false): an in-process queue is
+    // enough, and it keeps handles opened side by side in one process from interleaving
+    exclusive: (fn) => inProcessLock(path, fn),
     close: () => kysely.destroy(),
   });
+}
+
+const lockTails = new Map<string, Promise<unknown>>();
+
+function inProcessLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = lockTails.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  lockTails.set(key, tail);
+  void tail.then(() => {
+    if (lockTails.get(key) === tail) lockTails.delete(key);
+  });
+  return run;
 }
 
 const dialects: { [K in StoreLocation['kind']]?: DialectFactory } = {
@@ -52,7 +77,7 @@ export async function openDatabase(location: StoreLocation): Promise<Db> {
   if (!factory) throw new Error(`no store dialect registered for ${location.kind}`);
   const db = await factory(location);
   try {
-    await migrate(db.kysely);
+    await db.exclusive(() => migrate(db.kysely));
   } catch (err) {
     await db.close();
     throw err;

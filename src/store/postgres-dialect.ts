@@ -5,6 +5,8 @@ import { POSTGRES_CAPABILITIES } from './dialects.js';
 import type { Database } from './schema.js';
 
 const INT8_OID = 20;
+/** pg_advisory_lock key of vidgate's startup work; any constant no other tool of the database uses */
+const STARTUP_LOCK_KEY = '7066426391822614529';
 
 export interface PostgresOptions {
   /** most connections this pool opens (default 10) */
@@ -44,7 +46,25 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
   });
-  return { kysely, capabilities: POSTGRES_CAPABILITIES, close: () => kysely.destroy() };
+  return {
+    kysely,
+    capabilities: POSTGRES_CAPABILITIES,
+    // A session-level advisory lock on a connection of its own, outside the pool: `fn` uses the
+    // pool freely, and a process that dies while holding the lock frees it with its connection.
+    async exclusive(fn) {
+      const client = new pg.Client({ connectionString: url, application_name: 'vidgate-startup' });
+      // a connection lost mid-way only frees the lock early; it must not end the process
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await client.query('select pg_advisory_lock($1::bigint)', [STARTUP_LOCK_KEY]);
+        return await fn();
+      } finally {
+        await client.end();
+      }
+    },
+    close: () => kysely.destroy(),
+  };
 }
 
 /** Makes `openDatabase({ kind: 'postgres', url })` available. */

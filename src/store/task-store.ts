@@ -11,6 +11,12 @@ export type TaskPatch = Omit<
   'id' | 'accountId' | 'tokenId' | 'model' | 'mode' | 'request' | 'state' | 'createdAt'
 >;
 
+/** What the status sweep needs of an open upstream task. */
+export type OpenTaskRef = Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'submittedAt'>;
+
+/** How far ahead of scheduled polls a task found finished by the sweep is claimed (markDue). */
+const SWEPT_PRIORITY_MS = 3_600_000;
+
 export interface ClaimOptions {
   owner: string;
   now: number;
@@ -218,15 +224,10 @@ export class TaskStore {
   }
 
   /** Open upstream tasks of a channel, oldest submit first: what the status sweep looks at. */
-  async listOpenOnChannel(
-    channelId: string,
-    limit: number,
-  ): Promise<
-    Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'submittedAt' | 'etaAt' | 'nextRunAt'>[]
-  > {
+  async listOpenOnChannel(channelId: string, limit: number): Promise<OpenTaskRef[]> {
     return this.db
       .selectFrom('tasks')
-      .select(['id', 'state', 'upstreamTaskId', 'submittedAt', 'etaAt', 'nextRunAt'])
+      .select(['id', 'state', 'upstreamTaskId', 'submittedAt'])
       .where('channelId', '=', channelId)
       .where('state', 'in', ['PENDING', 'RUNNING'])
       .where('upstreamTaskId', 'is not', null)
@@ -235,17 +236,41 @@ export class TaskStore {
       .execute();
   }
 
-  /** Makes tasks due now (the sweep saw them change upstream); only unleased rows move. */
+  /**
+   * Makes tasks due at once (the sweep saw them finish upstream), ahead of every scheduled poll:
+   * claims take the earliest `nextRunAt` first, so these are stamped as due since
+   * SWEPT_PRIORITY_MS ago, still in the order they were found. Rows already due keep their place.
+   */
   async markDue(ids: string[], now: number): Promise<number> {
     if (ids.length === 0) return 0;
     const res = await this.db
       .updateTable('tasks')
-      .set({ nextRunAt: now })
+      .set({ nextRunAt: now - SWEPT_PRIORITY_MS })
       .where('id', 'in', ids)
       .where('state', 'in', ['PENDING', 'RUNNING'])
       .where('nextRunAt', '>', now)
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * PENDING → RUNNING from the task list, without a per-task query. Conditional like every
+   * transition, and only for rows no worker holds: a worker holding one applies its own answer.
+   */
+  async markStarted(tasks: { id: string; startedAt: number }[], now: number): Promise<number> {
+    assertTransition('PENDING', 'RUNNING');
+    let moved = 0;
+    for (const t of tasks) {
+      const res = await this.db
+        .updateTable('tasks')
+        .set({ state: 'RUNNING', scheduledAt: t.startedAt, updatedAt: now })
+        .where('id', '=', t.id)
+        .where('state', '=', 'PENDING')
+        .where((w) => w.or([w('leaseUntil', 'is', null), w('leaseUntil', '<', now)]))
+        .executeTakeFirst();
+      moved += Number(res.numUpdatedRows);
+    }
+    return moved;
   }
 
   async extendLeases(ids: string[], owner: string, until: number): Promise<void> {

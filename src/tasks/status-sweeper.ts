@@ -1,9 +1,10 @@
 import type { Channel, ChannelPool } from '../channels/channel-pool.js';
+import type { ListedTask } from '../providers/provider.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import type { TaskStore } from '../store/task-store.js';
-import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
+import type { OpenTaskRef, TaskStore } from '../store/task-store.js';
+import { takeQuerySlot } from '../ratelimit/query-budget.js';
 
 export interface StatusSweeperDeps {
   tasks: TaskStore;
@@ -13,21 +14,35 @@ export interface StatusSweeperDeps {
   logger: Logger;
 }
 
+/** The sweep is trusted to watch a channel's tasks only if they all fit in one scan. */
 const MAX_OPEN_SCANNED = 5000;
 /** the page size asked for; a smaller cap is learned from the answers */
 const WANTED_PAGE = 100;
-/** share of an account's query budget the sweep may use; the rest serves per-task queries */
-const SWEEP_SHARE = 0.5;
+const WATCH_FRESH_MS = 30_000;
+
+interface Cycle {
+  /** next window to read, round-robin across calls */
+  cursor: number;
+  /** windows read since `startedAt` */
+  read: number;
+  startedAt: number;
+  /** when the last complete cycle (every window read) began; null before the first */
+  coveredFrom: number | null;
+}
 
 /**
  * Batch status through the task list (reference §8): one list request reports the status of many
- * tasks, so completions are noticed within a sweep instead of one query per task. The sweep only
- * makes tasks due; the per-task query that follows confirms the result and reads video_url, so a
- * stale or truncated list can delay a task but never finish it wrongly.
+ * tasks, so completions are noticed within a cycle instead of by one speculative query per task.
+ * - A task the list shows RUNNING is moved PENDING → RUNNING here: the list carries all that
+ *   change needs, and a per-task query for it would spend the account's budget for nothing.
+ * - A task the list shows finished is only made due, ahead of scheduled polls: the per-task query
+ *   confirms it and reads video_url, so a stale or truncated list can delay a task but never
+ *   finish it wrongly.
+ * While a channel is watched (`watching`), workers keep per-task polls as a slow safety net only.
  */
 export class StatusSweeper {
   private readonly pageCap = new Map<string, number>();
-  private readonly cursor = new Map<string, number>();
+  private readonly cycles = new Map<string, Cycle>();
 
   constructor(private readonly d: StatusSweeperDeps) {}
 
@@ -45,74 +60,103 @@ export class StatusSweeper {
     return found;
   }
 
+  /**
+   * Whether the list currently reports every open task of the channel within a few seconds: a
+   * complete cycle began less than WATCH_FRESH_MS ago. False before the first cycle, after list
+   * failures, and with more open tasks than one scan covers.
+   */
+  watching(channelId: string, now: number): boolean {
+    const from = this.cycles.get(channelId)?.coveredFrom;
+    return from !== null && from !== undefined && now - from < WATCH_FRESH_MS;
+  }
+
+  private cycleOf(channelId: string, now: number): Cycle {
+    let cycle = this.cycles.get(channelId);
+    if (!cycle) {
+      cycle = { cursor: 0, read: 0, startedAt: now, coveredFrom: null };
+      this.cycles.set(channelId, cycle);
+    }
+    return cycle;
+  }
+
   private async sweepChannel(channel: Channel): Promise<number> {
-    const list = channel.provider.list?.bind(channel.provider);
-    if (!list) return 0;
     const now = this.d.clock.now();
-    const open = await this.d.tasks.listOpenOnChannel(channel.id, MAX_OPEN_SCANNED);
-    if (open.length === 0) return 0;
-    const byUpstream = new Map(open.map((t) => [t.upstreamTaskId ?? '', t]));
-    const pageSize = this.pageCap.get(channel.id) ?? WANTED_PAGE;
+    const cycle = this.cycleOf(channel.id, now);
+    const open = await this.d.tasks.listOpenOnChannel(channel.id, MAX_OPEN_SCANNED + 1);
+    if (open.length === 0) {
+      // nothing to watch is watched completely
+      Object.assign(cycle, { read: 0, startedAt: now, coveredFrom: now });
+      return 0;
+    }
+    const complete = open.length <= MAX_OPEN_SCANNED;
+    const scanned = complete ? open : open.slice(0, MAX_OPEN_SCANNED);
+    const byUpstream = new Map(scanned.map((t) => [t.upstreamTaskId ?? '', t]));
+    let pageSize = this.pageCap.get(channel.id) ?? WANTED_PAGE;
     // Windows of consecutive submit times, each starting with about a page of our open tasks.
     // They tile time without overlapping (a window ends where the next begins, the last one at
     // now), so a task created a little after we sent it is still in exactly one of them.
+    // The list speaks whole seconds, so starts are whole seconds, each later than the one before
+    // (a window of many tasks created in one second simply takes several pages).
     const starts: number[] = [];
-    for (let i = 0; i < open.length; i += pageSize) {
-      starts.push(Math.floor(Number(open[i]?.submittedAt ?? now) / 1000) * 1000);
+    for (let i = 0; i < scanned.length; i += pageSize) {
+      const second = Math.floor(Number(scanned[i]?.submittedAt ?? now) / 1000) * 1000;
+      if (second > (starts[starts.length - 1] ?? -1)) starts.push(second);
     }
-    // round-robin from where the last sweep stopped, so no window starves when the budget is short
-    const start = (this.cursor.get(channel.id) ?? 0) % starts.length;
     let marked = 0;
     for (let k = 0; k < starts.length; k++) {
-      const idx = (start + k) % starts.length;
+      const idx = (cycle.cursor + k) % starts.length;
       const from = starts[idx] ?? now;
       const to = idx + 1 < starts.length ? (starts[idx + 1] ?? now) - 1 : now + 1000;
       // finished tasks share the window, so a window may take several pages
       for (let pageNo = 1; ; pageNo++) {
         const stamp = await this.takeSlot(channel, this.d.clock.now());
         if (stamp === null) {
-          this.cursor.set(channel.id, idx);
+          cycle.cursor = idx;
           return marked;
         }
-        const page = await list({ startTime: from, endTime: to, pageNo, pageSize }).finally(() =>
-          this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()),
-        );
+        const page = await channel.provider
+          .list?.({ startTime: from, endTime: to, pageNo, pageSize })
+          .finally(() => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()));
+        if (!page) return marked;
         if (page.tasks.length < page.total && page.tasks.length < pageSize && pageNo === 1) {
           // the upstream capped the page below what we asked: ask for that much from now on
-          this.pageCap.set(channel.id, Math.max(1, page.tasks.length));
+          pageSize = Math.max(1, page.tasks.length);
+          this.pageCap.set(channel.id, pageSize);
         }
-        const changed: string[] = [];
-        for (const t of page.tasks) {
-          const ours = byUpstream.get(t.upstreamTaskId);
-          if (!ours) continue;
-          const moved = t.status !== ours.state && t.status !== 'PENDING';
-          if (moved && Number(ours.nextRunAt) > now) changed.push(ours.id);
-        }
-        marked += await this.d.tasks.markDue(changed, now);
+        marked += await this.apply(page.tasks, byUpstream);
         if (page.tasks.length === 0 || pageNo * pageSize >= page.total) break;
       }
+      cycle.read++;
+      if (cycle.read >= starts.length) {
+        if (complete) cycle.coveredFrom = cycle.startedAt;
+        cycle.read = 0;
+        cycle.startedAt = this.d.clock.now();
+      }
     }
-    this.cursor.set(channel.id, 0);
+    cycle.cursor = 0;
     return marked;
+  }
+
+  /** What one page says about our open tasks; returns how many were made due. */
+  private async apply(listed: ListedTask[], ours: Map<string, OpenTaskRef>): Promise<number> {
+    const now = this.d.clock.now();
+    const started: { id: string; startedAt: number }[] = [];
+    const changed: string[] = [];
+    for (const t of listed) {
+      const task = ours.get(t.upstreamTaskId);
+      if (!task || t.status === task.state || t.status === 'PENDING') continue;
+      if (t.status === 'RUNNING')
+        started.push({ id: task.id, startedAt: Math.round(t.startedAt ?? now) });
+      else changed.push(task.id);
+    }
+    await this.d.tasks.markStarted(started, now);
+    return this.d.tasks.markDue(changed, now);
   }
 
   /** A slot of the sweep's share and of the account's query budget; the stamp to settle. */
   private async takeSlot(channel: Channel, now: number): Promise<number | null> {
     const q = channel.limits.queriesPerSecond;
-    const share = await this.d.limiter.tryAcquire(
-      `sweep:${channel.id}`,
-      Math.max(1, Math.floor(q * SWEEP_SHARE)),
-      LIMIT_WINDOW_MS,
-      now,
-    );
-    if (!share.ok) return null;
-    const slot = await this.d.limiter.tryAcquire(
-      `query:${channel.id}`,
-      q,
-      LIMIT_WINDOW_MS,
-      now,
-      SLOT_HOLD_MS,
-    );
+    const slot = await takeQuerySlot(this.d.limiter, channel.id, q, { kind: 'sweep' }, now);
     return slot.ok ? slot.stamp : null;
   }
 }

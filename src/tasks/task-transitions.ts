@@ -23,6 +23,8 @@ export interface TaskWorkerDeps {
   media: MediaChecker;
   /** called when queued tasks were made due, so the runner looks for work at once */
   onQueueWoken?: () => void;
+  /** the status sweep, when one runs: while it watches a channel, per-task polls are rare */
+  sweep?: { watching(channelId: string, now: number): boolean };
 }
 
 const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);

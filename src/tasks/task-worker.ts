@@ -4,6 +4,7 @@ import { findModel } from '../models/model-table.js';
 import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { SubmitResult, UpstreamView } from '../providers/provider.js';
+import { takeQuerySlot } from '../ratelimit/query-budget.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 import type { TaskPatch, TaskRow } from '../store/task-store.js';
 import { findLostUpstreamTask } from './lost-submits.js';
@@ -281,12 +282,13 @@ export class TaskWorker extends TaskTransitions {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
     if (!channel || !row.upstreamTaskId) return this.later(row, 5000);
     const key = `query:${channel.id}`;
-    const slot = await this.d.limiter.tryAcquire(
-      key,
+    const swept = this.d.sweep?.watching(channel.id, this.now()) ?? false;
+    const slot = await takeQuerySlot(
+      this.d.limiter,
+      channel.id,
       channel.limits.queriesPerSecond,
-      LIMIT_WINDOW_MS,
+      { kind: 'task', swept },
       this.now(),
-      SLOT_HOLD_MS,
     );
     if (!slot.ok) return this.later(row, slot.retryAfterMs);
     let view: UpstreamView;
@@ -313,8 +315,8 @@ export class TaskWorker extends TaskTransitions {
       case 'PENDING':
       case 'RUNNING': {
         const etaAt = Number(patch.etaAt ?? row.etaAt ?? now + 60_000);
-        const swept = channel.definition.capabilities.listTasks;
-        const next = now + pollDelayMs(etaAt - now, swept);
+        const watched = this.d.sweep?.watching(channel.id, now) ?? false;
+        const next = now + pollDelayMs(etaAt - now, watched);
         const times = { scheduledAt: view.scheduledTime ?? row.scheduledAt };
         if (row.state === view.kind) return this.later(row, next - now, { ...patch, ...times });
         await this.move(row, view.kind, { ...patch, ...times, nextRunAt: next });

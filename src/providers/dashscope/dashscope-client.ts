@@ -172,6 +172,7 @@ export class DashScopeClient implements VideoProvider {
         model: d.model_name ?? '',
         status: d.status,
         createdAt: d.gmt_create ?? 0,
+        ...(d.start_time !== undefined ? { startedAt: d.start_time } : {}),
         ...(d.request_id ? { requestId: d.request_id } : {}),
       })),
     };

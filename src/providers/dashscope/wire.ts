@@ -43,6 +43,7 @@ export const listBodySchema = z.object({
         status: z.string(),
         model_name: z.string().optional(),
         gmt_create: z.coerce.number().optional(),
+        start_time: z.coerce.number().optional(),
         request_id: z.string().optional(),
       }),
     )
