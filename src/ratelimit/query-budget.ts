@@ -5,12 +5,18 @@ import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from './upstream-window.js';
  * How an account's query budget (task queries, lists and cancels per second, shared by all its
  * keys and all vidgate processes) is split between the status sweep and per-task queries.
  *
- * The sweep may use half. While it watches a channel, per-task queries get the other half only:
- * bursting over the whole budget, they would starve the one reader that sees every task. When no
- * sweep watches, per-task queries may use all of it.
+ * The sweep may use up to half. While it watches a channel, per-task queries may use all but a
+ * quarter, which stays free for the sweep: bursting over the whole budget, per-task queries would
+ * starve the one reader that sees every task, yet they are mostly the confirmations of tasks the
+ * sweep found finished, so they get the larger part. When no sweep watches, they may use it all.
  */
 export function sweepShareOf(queriesPerSecond: number): number {
   return Math.max(1, Math.floor(queriesPerSecond / 2));
+}
+
+/** What per-task queries may use while the sweep watches the channel. */
+export function taskShareOf(queriesPerSecond: number): number {
+  return Math.max(1, queriesPerSecond - Math.max(1, Math.floor(queriesPerSecond / 4)));
 }
 
 export type QueryUse = { kind: 'sweep' } | { kind: 'task'; swept: boolean };
@@ -28,7 +34,7 @@ export async function takeQuerySlot(
     use.kind === 'sweep'
       ? { key: `sweep:${channelId}`, limit: sweepShareOf(q) }
       : use.swept
-        ? { key: `poll:${channelId}`, limit: Math.max(1, q - sweepShareOf(q)) }
+        ? { key: `poll:${channelId}`, limit: taskShareOf(q) }
         : null;
   if (share) {
     const own = await limiter.tryAcquire(share.key, share.limit, LIMIT_WINDOW_MS, now);
