@@ -283,3 +283,55 @@ void describe('TaskStore.admit', () => {
     assert.equal(await store.countOpenOnChannel(CHANNEL), 2);
   });
 });
+
+void describe('TaskStore: what the status sweep writes', () => {
+  const NOW = T0 + 100_000;
+  const open = (patch: Partial<NewTask>) =>
+    insert({
+      channelId: null,
+      upstreamTaskId: `up-${newId('task', T0)}`,
+      submittedAt: T0,
+      ...patch,
+    });
+
+  it('moves PENDING to RUNNING from the list only on rows no worker holds', async () => {
+    const free = await open({ state: 'PENDING', nextRunAt: NOW + 60_000 });
+    const held = await open({ state: 'PENDING', leaseOwner: 'w1', leaseUntil: NOW + 5_000 });
+    const expired = await open({ state: 'PENDING', leaseOwner: 'w1', leaseUntil: NOW - 1 });
+    const already = await open({ state: 'FETCHING' });
+    const moved = await store.markStarted(
+      [free, held, expired, already].map((id) => ({ id, startedAt: T0 + 5_000 })),
+      NOW,
+    );
+    assert.equal(moved, 2);
+    assert.equal(await stateOf(free), 'RUNNING');
+    assert.equal((await store.get(free))?.scheduledAt, T0 + 5_000);
+    assert.equal((await store.get(free))?.nextRunAt, NOW + 60_000, 'its poll schedule is kept');
+    assert.equal(await stateOf(held), 'PENDING');
+    assert.equal(await stateOf(expired), 'RUNNING');
+    assert.equal(await stateOf(already), 'FETCHING');
+  });
+
+  it('puts tasks the list shows finished ahead of every scheduled poll, in the order found', async () => {
+    const scheduled = await open({ state: 'RUNNING', nextRunAt: NOW - 600_000 });
+    const first = await open({ state: 'RUNNING', nextRunAt: NOW + 60_000 });
+    const second = await open({ state: 'RUNNING', nextRunAt: NOW + 120_000 });
+    const finished = await open({ state: 'SUCCEEDED', nextRunAt: NOW + 60_000 });
+    assert.equal(await store.markDue([first, finished], NOW), 1);
+    assert.equal(await store.markDue([second], NOW + 1), 1);
+    const claimed = await store.claimDue({
+      owner: 'w1',
+      now: NOW + 2,
+      leaseMs: LEASE_MS,
+      limit: 2,
+      states: ACTIVE,
+    });
+    assert.deepEqual(
+      claimed.map((r) => r.id),
+      [first, second],
+      'found-finished tasks before a poll that was due ten minutes ago',
+    );
+    assert.equal((await store.get(scheduled))?.leaseOwner, null);
+    assert.equal((await store.get(finished))?.nextRunAt, NOW + 60_000);
+  });
+});
