@@ -233,7 +233,14 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
   );
   await pool.refresh();
   const owner = newId('worker');
-  const sweeper = new StatusSweeper({ tasks: taskStore, channels: pool, limiter, clock, logger });
+  const sweeper = new StatusSweeper({
+    tasks: taskStore,
+    channels: pool,
+    limiter,
+    clock,
+    logger,
+    onDue: () => runner.wake(),
+  });
   const worker = new TaskWorker({
     sweep: sweeper,
     tasks: taskStore,
@@ -266,7 +273,7 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     clock,
     logger,
   });
-  let sweeping = false;
+  let sweeping: Promise<unknown> | null = null;
   const timers = [
     setInterval(() => {
       pool
@@ -275,12 +282,10 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     }, 5000),
     setInterval(() => {
       if (sweeping) return;
-      sweeping = true;
-      sweeper
+      sweeping = sweeper
         .sweep()
-        .then((n) => n > 0 && runner.wake())
-        .finally(() => (sweeping = false))
-        .catch((err: unknown) => logger.error({ err: String(err) }, 'status sweep failed'));
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'status sweep failed'))
+        .finally(() => (sweeping = null));
     }, 1000),
   ];
   for (const t of timers) t.unref();
@@ -289,6 +294,8 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     wake: () => runner.wake(),
     async stop() {
       for (const t of timers) clearInterval(t);
+      sweeper.stop();
+      await sweeping;
       await runner.stop();
       await pool.close();
     },

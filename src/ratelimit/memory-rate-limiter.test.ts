@@ -14,4 +14,10 @@ describe('MemoryRateLimiter holds', () => {
     assert.equal((await l.tryAcquire('k', 1, 1000, 6100)).ok, false, 'window after completion');
     assert.equal((await l.tryAcquire('k', 1, 1000, 6201)).ok, true, 'free after the window');
   });
+
+  it('tells a caller blocked by a request in flight to retry a window later, not after the hold', async () => {
+    const l = new MemoryRateLimiter();
+    await l.tryAcquire('k', 1, 1000, 0, 60_000);
+    assert.deepEqual(await l.tryAcquire('k', 1, 1000, 300), { ok: false, retryAfterMs: 1000 });
+  });
 });

@@ -1,4 +1,4 @@
-import type { Acquire, RateLimiter } from './rate-limiter.js';
+import { retryAfterMs, type Acquire, type RateLimiter } from './rate-limiter.js';
 
 /** Sliding-window log per key; exact, and cheap at the rates upstream accounts allow. */
 export class MemoryRateLimiter implements RateLimiter {
@@ -17,7 +17,7 @@ export class MemoryRateLimiter implements RateLimiter {
     if (log.length >= limit) {
       this.events.set(key, log);
       const oldest = log[log.length - limit] ?? now;
-      return Promise.resolve({ ok: false, retryAfterMs: Math.max(1, oldest + windowMs - now) });
+      return Promise.resolve({ ok: false, retryAfterMs: retryAfterMs(oldest, windowMs, now) });
     }
     const stamp = now + holdMs;
     log.push(stamp);

@@ -1,6 +1,18 @@
 export type Acquire = { ok: true; stamp: number } | { ok: false; retryAfterMs: number };
 
 /**
+ * How long until the event blocking a slot (the limit-th newest) leaves the window. A held event
+ * stands for a request still in flight; its stamp is only a bound. It settles when the answer
+ * arrives, usually within moments, and then leaves one window later. So the retry is one window,
+ * not the bound: telling a caller to wait out a 60 s hold parked a queued task for a minute
+ * whenever a second's worth of submits happened to be in flight together.
+ */
+export function retryAfterMs(blockingStamp: number, windowMs: number, now: number): number {
+  const leavesAt = blockingStamp > now ? now + windowMs : blockingStamp + windowMs;
+  return Math.max(1, leavesAt - now);
+}
+
+/**
  * Counts events per key in a sliding window. Implementations: in-memory (one process) and SQL
  * (processes sharing a database).
  *

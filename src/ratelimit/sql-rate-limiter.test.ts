@@ -79,6 +79,23 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('holds an event in flight, then counts it a window past its settlement', async () => {
+      const limiter = new SqlRateLimiter(db.kysely);
+      const first = await limiter.tryAcquire('held', 1, 1000, T0, 60_000);
+      assert.deepEqual(first, { ok: true, stamp: T0 + 60_000 });
+      // blocked by a request in flight: retry one window later, not when the 60 s hold ends
+      assert.deepEqual(await limiter.tryAcquire('held', 1, 1000, T0 + 5000), {
+        ok: false,
+        retryAfterMs: 1000,
+      });
+      await limiter.settle('held', T0 + 60_000, T0 + 5200);
+      assert.deepEqual(await limiter.tryAcquire('held', 1, 1000, T0 + 6100), {
+        ok: false,
+        retryAfterMs: 100,
+      });
+      assert.equal((await limiter.tryAcquire('held', 1, 1000, T0 + 6201)).ok, true);
+    });
+
     it('answers exactly like the in-memory limiter for one caller', async () => {
       const keys = [
         { key: 'a', limit: 1, windowMs: 250 },

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { Acquire, RateLimiter } from './rate-limiter.js';
+import { retryAfterMs, type Acquire, type RateLimiter } from './rate-limiter.js';
 
 /** The tables of migration 0002-rate-limits, as Kysely sees them. */
 export type RateLimitTables = {
@@ -64,7 +64,7 @@ export class SqlRateLimiter implements RateLimiter {
       if (recent.length >= limit) {
         // the slot frees when the limit-th newest event leaves the window
         const oldest = recent[limit - 1]?.at ?? now;
-        return { ok: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
+        return { ok: false, retryAfterMs: retryAfterMs(oldest, windowMs, now) };
       }
       const stamp = now + holdMs;
       await trx

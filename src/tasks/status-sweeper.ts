@@ -4,7 +4,8 @@ import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { OpenTaskRef, TaskStore } from '../store/task-store.js';
-import { takeQuerySlot } from '../ratelimit/query-budget.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { takeQuerySlot, takeSweepShare } from '../ratelimit/query-budget.js';
 
 export interface StatusSweeperDeps {
   tasks: TaskStore;
@@ -12,16 +13,21 @@ export interface StatusSweeperDeps {
   limiter: RateLimiter;
   clock: Clock;
   logger: Logger;
+  /** called as soon as finished tasks were made due, so the runner looks for work at once */
+  onDue?: () => void;
 }
 
 /** The sweep is trusted to watch a channel's tasks only if they all fit in one scan. */
 const MAX_OPEN_SCANNED = 5000;
 /** the page size asked for; a smaller cap is learned from the answers */
 const WANTED_PAGE = 100;
+/** a channel counts as watched while its last complete cycle began this recently */
 const WATCH_FRESH_MS = 30_000;
+/** longest wait for a query slot inside a cycle; the rest of the cycle then waits for the next call */
+const MAX_SLOT_WAIT_MS = 2_000;
 
 interface Cycle {
-  /** next window to read, round-robin across calls */
+  /** next window to read, where an interrupted cycle resumes */
   cursor: number;
   /** windows read since `startedAt` */
   read: number;
@@ -43,21 +49,37 @@ interface Cycle {
 export class StatusSweeper {
   private readonly pageCap = new Map<string, number>();
   private readonly cycles = new Map<string, Cycle>();
+  /** channels whose sweep is waiting for the account's query count right now */
+  private readonly waitingFor = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly d: StatusSweeperDeps) {}
 
+  /**
+   * One cycle per channel that can list tasks, channels side by side (each has its own budget).
+   * A cycle waits for query slots as they free up rather than giving up until the next call: the
+   * budget's 1.1 s window is longer than the calls' 1 s period, so giving up would halve the rate.
+   */
   async sweep(): Promise<number> {
-    let found = 0;
-    for (const channel of this.d.channels.all()) {
-      if (!channel.enabled || !channel.definition.capabilities.listTasks || !channel.provider.list)
-        continue;
-      try {
-        found += await this.sweepChannel(channel);
-      } catch (err) {
-        this.d.logger.warn({ channel: channel.name, err: String(err) }, 'status sweep failed');
-      }
-    }
-    return found;
+    const channels = this.d.channels
+      .all()
+      .filter(
+        (c) => c.enabled && c.definition.capabilities.listTasks && c.provider.list !== undefined,
+      );
+    const found = await Promise.all(
+      channels.map((channel) =>
+        this.sweepChannel(channel).catch((err: unknown) => {
+          this.d.logger.warn({ channel: channel.name, err: String(err) }, 'status sweep failed');
+          return 0;
+        }),
+      ),
+    );
+    return found.reduce((a, b) => a + b, 0);
+  }
+
+  /** Ends the cycles in progress at their next slot. */
+  stop(): void {
+    this.stopped = true;
   }
 
   /**
@@ -68,6 +90,16 @@ export class StatusSweeper {
   watching(channelId: string, now: number): boolean {
     const from = this.cycles.get(channelId)?.coveredFrom;
     return from !== null && from !== undefined && now - from < WATCH_FRESH_MS;
+  }
+
+  /**
+   * Whether the sweep is waiting for a query slot of the channel. Per-task queries in this
+   * process then step aside: the sweep is capped at its share anyway, and without the yield a
+   * storm of per-task polls (after the sweep stopped watching) could keep it from ever finishing
+   * the cycle that would calm them.
+   */
+  waiting(channelId: string): boolean {
+    return this.waitingFor.has(channelId);
   }
 
   private cycleOf(channelId: string, now: number): Cycle {
@@ -109,7 +141,7 @@ export class StatusSweeper {
       const to = idx + 1 < starts.length ? (starts[idx + 1] ?? now) - 1 : now + 1000;
       // finished tasks share the window, so a window may take several pages
       for (let pageNo = 1; ; pageNo++) {
-        const stamp = await this.takeSlot(channel, this.d.clock.now());
+        const stamp = await this.takeSlot(channel);
         if (stamp === null) {
           cycle.cursor = idx;
           return marked;
@@ -150,13 +182,40 @@ export class StatusSweeper {
       else changed.push(task.id);
     }
     await this.d.tasks.markStarted(started, now);
-    return this.d.tasks.markDue(changed, now);
+    const due = await this.d.tasks.markDue(changed, now);
+    if (due > 0) this.d.onDue?.();
+    return due;
   }
 
-  /** A slot of the sweep's share and of the account's query budget; the stamp to settle. */
-  private async takeSlot(channel: Channel, now: number): Promise<number | null> {
+  /**
+   * A slot of the sweep's share and of the account's query budget (the stamp to settle), waited
+   * for up to MAX_SLOT_WAIT_MS; null when stopped or still none.
+   */
+  private async takeSlot(channel: Channel): Promise<number | null> {
     const q = channel.limits.queriesPerSecond;
-    const slot = await takeQuerySlot(this.d.limiter, channel.id, q, { kind: 'sweep' }, now);
-    return slot.ok ? slot.stamp : null;
+    const giveUpAt = this.d.clock.now() + MAX_SLOT_WAIT_MS;
+    let shared = false;
+    while (!this.stopped) {
+      const now = this.d.clock.now();
+      if (!shared) {
+        const share = await takeSweepShare(this.d.limiter, channel.id, q, now);
+        shared = share.ok;
+        if (!share.ok) {
+          if (now + share.retryAfterMs > giveUpAt) return null;
+          await sleep(Math.max(1, share.retryAfterMs));
+          continue;
+        }
+      }
+      const slot = await takeQuerySlot(this.d.limiter, channel.id, q, now);
+      if (slot.ok) {
+        this.waitingFor.delete(channel.id);
+        return slot.stamp;
+      }
+      if (now + slot.retryAfterMs > giveUpAt) break;
+      this.waitingFor.add(channel.id);
+      await sleep(Math.max(1, slot.retryAfterMs));
+    }
+    this.waitingFor.delete(channel.id);
+    return null;
   }
 }

@@ -24,7 +24,10 @@ export interface TaskWorkerDeps {
   /** called when queued tasks were made due, so the runner looks for work at once */
   onQueueWoken?: () => void;
   /** the status sweep, when one runs: while it watches a channel, per-task polls are rare */
-  sweep?: { watching(channelId: string, now: number): boolean };
+  sweep?: {
+    watching(channelId: string, now: number): boolean;
+    waiting(channelId: string): boolean;
+  };
 }
 
 const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);

@@ -14,6 +14,7 @@ import { TaskTransitions } from './task-transitions.js';
 const DAY_MS = 24 * 3600 * 1000;
 const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
 const MAX_ERROR_STREAK = 5;
+const SWEEP_YIELD_MS = 200;
 /**
  * A queued task that found every channel full looks again after this long at the latest; a slot
  * freeing wakes the head of the queue at once, so this only bounds what another process frees.
@@ -282,12 +283,12 @@ export class TaskWorker extends TaskTransitions {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
     if (!channel || !row.upstreamTaskId) return this.later(row, 5000);
     const key = `query:${channel.id}`;
-    const swept = this.d.sweep?.watching(channel.id, this.now()) ?? false;
+    // the sweep, waiting for a slot, goes first (see StatusSweeper.waiting)
+    if (this.d.sweep?.waiting(channel.id)) return this.later(row, SWEEP_YIELD_MS);
     const slot = await takeQuerySlot(
       this.d.limiter,
       channel.id,
       channel.limits.queriesPerSecond,
-      { kind: 'task', swept },
       this.now(),
     );
     if (!slot.ok) return this.later(row, slot.retryAfterMs);
