@@ -17,6 +17,11 @@ export type OpenTaskRef = Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'sub
 /** How far ahead of scheduled polls a task found finished by the sweep is claimed (markDue). */
 const SWEPT_PRIORITY_MS = 3_600_000;
 
+/** Whether a claimed row was made due by the sweep (markDue) rather than by its own schedule. */
+export function isSweptDue(nextRunAt: number, now: number): boolean {
+  return nextRunAt <= now - SWEPT_PRIORITY_MS / 2;
+}
+
 export interface ClaimOptions {
   owner: string;
   now: number;
@@ -239,13 +244,14 @@ export class TaskStore {
   /**
    * Makes tasks due at once (the sweep saw them finish upstream), ahead of every scheduled poll:
    * claims take the earliest `nextRunAt` first, so these are stamped as due since
-   * SWEPT_PRIORITY_MS ago, still in the order they were found. Rows already due keep their place.
+   * SWEPT_PRIORITY_MS before `foundAt` (when the sweep first found them finished), so they keep
+   * the order they were found in. Rows already due keep their place.
    */
-  async markDue(ids: string[], now: number): Promise<number> {
+  async markDue(ids: string[], now: number, foundAt = now): Promise<number> {
     if (ids.length === 0) return 0;
     const res = await this.db
       .updateTable('tasks')
-      .set({ nextRunAt: now - SWEPT_PRIORITY_MS })
+      .set({ nextRunAt: foundAt - SWEPT_PRIORITY_MS })
       .where('id', 'in', ids)
       .where('state', 'in', ['PENDING', 'RUNNING'])
       .where('nextRunAt', '>', now)

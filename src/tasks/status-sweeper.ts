@@ -26,6 +26,13 @@ const WATCH_FRESH_MS = 30_000;
 /** longest wait for a query slot inside a cycle; the rest of the cycle then waits for the next call */
 const MAX_SLOT_WAIT_MS = 2_000;
 
+interface SweepMemory {
+  /** upstream task id → creation second, for tasks the list has shown RUNNING */
+  running: Map<string, number>;
+  /** upstream id → when first found finished, for such tasks still open */
+  found: Map<string, number>;
+}
+
 interface Cycle {
   /** next window to read, where an interrupted cycle resumes */
   cursor: number;
@@ -39,16 +46,23 @@ interface Cycle {
 /**
  * Batch status through the task list (reference §8): one list request reports the status of many
  * tasks, so completions are noticed within a cycle instead of by one speculative query per task.
+ * - The sweep lists only RUNNING tasks (`status=RUNNING`), so a cycle costs about one request per
+ *   page of tasks still running, not per page of every task created since the oldest open one.
  * - A task the list shows RUNNING is moved PENDING → RUNNING here: the list carries all that
  *   change needs, and a per-task query for it would spend the account's budget for nothing.
- * - A task the list shows finished is only made due, ahead of scheduled polls: the per-task query
- *   confirms it and reads video_url, so a stale or truncated list can delay a task but never
- *   finish it wrongly.
+ * - A task the list showed RUNNING and a later read of its window no longer shows has left
+ *   RUNNING: it is only made due, ahead of scheduled polls, as is a task listed finished (an
+ *   upstream that ignores the filter). The per-task query confirms it and reads video_url, so a
+ *   stale or truncated list can delay a task or cost one query, never finish it wrongly.
  * While a channel is watched (`watching`), workers keep per-task polls as a slow safety net only.
  */
 export class StatusSweeper {
   private readonly pageCap = new Map<string, number>();
   private readonly cycles = new Map<string, Cycle>();
+  /** per channel: upstream task id → creation second, for tasks the list has shown RUNNING */
+  private readonly seenRunning = new Map<string, Map<string, number>>();
+  /** per channel: tasks found finished and still open (their confirmation is still owed) */
+  private readonly found = new Map<string, Map<string, number>>();
   /** channels whose sweep is waiting for the account's query count right now */
   private readonly waitingFor = new Set<string>();
   private stopped = false;
@@ -134,12 +148,14 @@ export class StatusSweeper {
       const second = Math.floor(Number(scanned[i]?.submittedAt ?? now) / 1000) * 1000;
       if (second > (starts[starts.length - 1] ?? -1)) starts.push(second);
     }
+    const { running, found } = this.stateOf(channel.id, byUpstream);
     let marked = 0;
     for (let k = 0; k < starts.length; k++) {
       const idx = (cycle.cursor + k) % starts.length;
       const from = starts[idx] ?? now;
       const to = idx + 1 < starts.length ? (starts[idx + 1] ?? now) - 1 : now + 1000;
-      // finished tasks share the window, so a window may take several pages
+      const listed = new Set<string>();
+      // a window may still take several pages when many of its tasks run at once
       for (let pageNo = 1; ; pageNo++) {
         const stamp = await this.takeSlot(channel);
         if (stamp === null) {
@@ -147,7 +163,7 @@ export class StatusSweeper {
           return marked;
         }
         const page = await channel.provider
-          .list?.({ startTime: from, endTime: to, pageNo, pageSize })
+          .list?.({ startTime: from, endTime: to, status: 'RUNNING', pageNo, pageSize })
           .finally(() => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()));
         if (!page) return marked;
         if (page.tasks.length < page.total && page.tasks.length < pageSize && pageNo === 1) {
@@ -155,9 +171,11 @@ export class StatusSweeper {
           pageSize = Math.max(1, page.tasks.length);
           this.pageCap.set(channel.id, pageSize);
         }
-        marked += await this.apply(page.tasks, byUpstream);
+        for (const t of page.tasks) listed.add(t.upstreamTaskId);
+        marked += await this.apply(page.tasks, byUpstream, { running, found });
         if (page.tasks.length === 0 || pageNo * pageSize >= page.total) break;
       }
+      marked += await this.markLeft({ running, found, listed, ours: byUpstream }, from, to);
       cycle.read++;
       if (cycle.read >= starts.length) {
         if (complete) cycle.coveredFrom = cycle.startedAt;
@@ -169,20 +187,79 @@ export class StatusSweeper {
     return marked;
   }
 
+  /** What the sweep remembers of the channel's open tasks, forgetting those no longer open. */
+  private stateOf(channelId: string, open: Map<string, OpenTaskRef>): SweepMemory {
+    const running = this.seenRunning.get(channelId) ?? new Map<string, number>();
+    const found = this.found.get(channelId) ?? new Map<string, number>();
+    for (const id of running.keys()) if (!open.has(id)) running.delete(id);
+    for (const id of found.keys()) if (!open.has(id)) found.delete(id);
+    this.seenRunning.set(channelId, running);
+    this.found.set(channelId, found);
+    return { running, found };
+  }
+
   /** What one page says about our open tasks; returns how many were made due. */
-  private async apply(listed: ListedTask[], ours: Map<string, OpenTaskRef>): Promise<number> {
+  private async apply(
+    listed: ListedTask[],
+    ours: Map<string, OpenTaskRef>,
+    mem: SweepMemory,
+  ): Promise<number> {
     const now = this.d.clock.now();
     const started: { id: string; startedAt: number }[] = [];
-    const changed: string[] = [];
+    const finished: string[] = [];
     for (const t of listed) {
       const task = ours.get(t.upstreamTaskId);
-      if (!task || t.status === task.state || t.status === 'PENDING') continue;
-      if (t.status === 'RUNNING')
-        started.push({ id: task.id, startedAt: Math.round(t.startedAt ?? now) });
-      else changed.push(task.id);
+      if (!task || t.status === 'PENDING') continue;
+      if (t.status === 'RUNNING') {
+        mem.running.set(t.upstreamTaskId, Math.floor(t.createdAt / 1000) * 1000);
+        mem.found.delete(t.upstreamTaskId);
+        if (task.state !== 'RUNNING')
+          started.push({ id: task.id, startedAt: Math.round(t.startedAt ?? now) });
+      } else finished.push(t.upstreamTaskId);
     }
     await this.d.tasks.markStarted(started, now);
-    const due = await this.d.tasks.markDue(changed, now);
+    return this.markFound(finished, mem, ours);
+  }
+
+  /**
+   * Tasks shown RUNNING before, created in [from, to], that the window's complete read no longer
+   * lists: they left RUNNING (a lagging list only shows them running longer).
+   */
+  private markLeft(
+    read: SweepMemory & { listed: Set<string>; ours: Map<string, OpenTaskRef> },
+    from: number,
+    to: number,
+  ): Promise<number> {
+    const left: string[] = [];
+    for (const [upstreamId, createdAt] of read.running) {
+      if (createdAt >= from && createdAt <= to && !read.listed.has(upstreamId))
+        left.push(upstreamId);
+    }
+    return this.markFound(left, read, read.ours);
+  }
+
+  /**
+   * Makes found-finished tasks due, ranked by when each was first found. Every read that finds one
+   * again makes it due again (a worker that was denied a query slot put it back in the schedule),
+   * and it keeps its first rank: stamping it anew would put the tasks of windows read early in
+   * each cycle ahead of it every time, and when confirmations are short of slots, starve it.
+   */
+  private async markFound(
+    upstreamIds: string[],
+    mem: SweepMemory,
+    ours: Map<string, OpenTaskRef>,
+  ): Promise<number> {
+    const now = this.d.clock.now();
+    const byRank = new Map<number, string[]>();
+    for (const upstreamId of upstreamIds) {
+      const task = ours.get(upstreamId);
+      if (!task) continue;
+      const foundAt = mem.found.get(upstreamId) ?? now;
+      mem.found.set(upstreamId, foundAt);
+      byRank.set(foundAt, [...(byRank.get(foundAt) ?? []), task.id]);
+    }
+    let due = 0;
+    for (const [foundAt, ids] of byRank) due += await this.d.tasks.markDue(ids, now, foundAt);
     if (due > 0) this.d.onDue?.();
     return due;
   }
@@ -198,7 +275,8 @@ export class StatusSweeper {
     while (!this.stopped) {
       const now = this.d.clock.now();
       if (!shared) {
-        const share = await takeSweepShare(this.d.limiter, channel.id, q, now);
+        const owed = (this.found.get(channel.id)?.size ?? 0) > 0;
+        const share = await takeSweepShare(this.d.limiter, channel.id, q, now, { owed });
         shared = share.ok;
         if (!share.ok) {
           if (now + share.retryAfterMs > giveUpAt) return null;

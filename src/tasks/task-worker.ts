@@ -6,7 +6,7 @@ import { ProviderError } from '../providers/provider-error.js';
 import type { SubmitResult, UpstreamView } from '../providers/provider.js';
 import { takeQuerySlot } from '../ratelimit/query-budget.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
-import type { TaskPatch, TaskRow } from '../store/task-store.js';
+import { isSweptDue, type TaskPatch, type TaskRow } from '../store/task-store.js';
 import { findLostUpstreamTask } from './lost-submits.js';
 import { pollDelayMs } from './poll-delay.js';
 import { TaskTransitions } from './task-transitions.js';
@@ -15,6 +15,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
 const MAX_ERROR_STREAK = 5;
 const SWEEP_YIELD_MS = 200;
+const SAFETY_NET_STEP_BACK_MS = 5000;
 /**
  * A queued task that found every channel full looks again after this long at the latest; a slot
  * freeing wakes the head of the queue at once, so this only bounds what another process frees.
@@ -35,6 +36,8 @@ export type { TaskWorkerDeps } from './task-transitions.js';
 export class TaskWorker extends TaskTransitions {
   /** consecutive unexpected errors per task in this process (store down, a bug) */
   private readonly errorStreak = new Map<string, number>();
+  /** tasks whose confirming query (see poll) was denied a slot in this process */
+  private readonly owed = new Set<string>();
 
   /**
    * One step for one claimed task. An unexpected error (not an upstream answer: those are data)
@@ -283,15 +286,20 @@ export class TaskWorker extends TaskTransitions {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
     if (!channel || !row.upstreamTaskId) return this.later(row, 5000);
     const key = `query:${channel.id}`;
-    // the sweep, waiting for a slot, goes first (see StatusSweeper.waiting)
-    if (this.d.sweep?.waiting(channel.id)) return this.later(row, SWEEP_YIELD_MS);
-    const slot = await takeQuerySlot(
-      this.d.limiter,
-      channel.id,
-      channel.limits.queriesPerSecond,
-      this.now(),
-    );
-    if (!slot.ok) return this.later(row, slot.retryAfterMs);
+    // A confirmation (the sweep saw the task finish) is the query that matters most. Other polls
+    // step aside while the sweep waits for a slot (see StatusSweeper.waiting), and a safety-net
+    // poll leaves a reserve for confirmations and, denied, steps back further.
+    const now = this.now();
+    const confirming = isSweptDue(Number(row.nextRunAt), now) || this.owed.has(row.id);
+    if (!confirming && this.d.sweep?.waiting(channel.id)) return this.later(row, SWEEP_YIELD_MS);
+    const safetyNet = !confirming && (this.d.sweep?.watching(channel.id, now) ?? false);
+    const q = channel.limits.queriesPerSecond;
+    const slot = await takeQuerySlot(this.d.limiter, channel.id, q, now, { safetyNet });
+    // a denied confirmation stays one: back as an ordinary poll it would yield and step back
+    if (confirming && !slot.ok) this.owed.add(row.id);
+    else this.owed.delete(row.id);
+    if (!slot.ok)
+      return this.later(row, slot.retryAfterMs + (safetyNet ? SAFETY_NET_STEP_BACK_MS : 0));
     let view: UpstreamView;
     try {
       view = await channel.provider.query(row.upstreamTaskId);
