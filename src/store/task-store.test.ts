@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { newId } from '../shared/ids.js';
 import { TransitionError, type TaskState } from '../tasks/status.js';
 import { openDatabase, type Db } from './database.js';
-import { TaskStore, type NewTask } from './task-store.js';
+import { isSweptDue, TaskStore, type NewTask } from './task-store.js';
 
 const T0 = 1_800_000_000_000;
 const LEASE_MS = 60_000;
@@ -310,6 +310,26 @@ void describe('TaskStore: what the status sweep writes', () => {
     assert.equal(await stateOf(held), 'PENDING');
     assert.equal(await stateOf(expired), 'RUNNING');
     assert.equal(await stateOf(already), 'FETCHING');
+  });
+
+  it('keeps the rank of a task found again: first found, first claimed', async () => {
+    const old = await open({ state: 'RUNNING', nextRunAt: NOW + 60_000 });
+    const fresh = await open({ state: 'RUNNING', nextRunAt: NOW + 60_000 });
+    assert.equal(await store.markDue([fresh], NOW), 1);
+    // found again later, but first found before `fresh`
+    assert.equal(await store.markDue([old], NOW + 3_000, NOW - 3_000), 1);
+    assert.equal(isSweptDue(Number((await store.get(old))?.nextRunAt), NOW + 3_000), true);
+    const claimed = await store.claimDue({
+      owner: 'w1',
+      now: NOW + 3_001,
+      leaseMs: LEASE_MS,
+      limit: 2,
+      states: ACTIVE,
+    });
+    assert.deepEqual(
+      claimed.map((r) => r.id),
+      [old, fresh],
+    );
   });
 
   it('puts tasks the list shows finished ahead of every scheduled poll, in the order found', async () => {
