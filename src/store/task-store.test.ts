@@ -293,6 +293,10 @@ void describe('TaskStore: what the status sweep writes', () => {
       submittedAt: T0,
       ...patch,
     });
+  const claimTwo = async (now: number) =>
+    (await store.claimDue({ owner: 'w1', now, leaseMs: LEASE_MS, limit: 2, states: ACTIVE })).map(
+      (r) => r.id,
+    );
 
   it('moves PENDING to RUNNING from the list only on rows no worker holds', async () => {
     const free = await open({ state: 'PENDING', nextRunAt: NOW + 60_000 });
@@ -319,17 +323,7 @@ void describe('TaskStore: what the status sweep writes', () => {
     // found again later, but first found before `fresh`
     assert.equal(await store.markDue([old], NOW + 3_000, NOW - 3_000), 1);
     assert.equal(isSweptDue(Number((await store.get(old))?.nextRunAt), NOW + 3_000), true);
-    const claimed = await store.claimDue({
-      owner: 'w1',
-      now: NOW + 3_001,
-      leaseMs: LEASE_MS,
-      limit: 2,
-      states: ACTIVE,
-    });
-    assert.deepEqual(
-      claimed.map((r) => r.id),
-      [old, fresh],
-    );
+    assert.deepEqual(await claimTwo(NOW + 3_001), [old, fresh]);
   });
 
   it('puts tasks the list shows finished ahead of every scheduled poll, in the order found', async () => {
@@ -339,15 +333,8 @@ void describe('TaskStore: what the status sweep writes', () => {
     const finished = await open({ state: 'SUCCEEDED', nextRunAt: NOW + 60_000 });
     assert.equal(await store.markDue([first, finished], NOW), 1);
     assert.equal(await store.markDue([second], NOW + 1), 1);
-    const claimed = await store.claimDue({
-      owner: 'w1',
-      now: NOW + 2,
-      leaseMs: LEASE_MS,
-      limit: 2,
-      states: ACTIVE,
-    });
     assert.deepEqual(
-      claimed.map((r) => r.id),
+      await claimTwo(NOW + 2),
       [first, second],
       'found-finished tasks before a poll that was due ten minutes ago',
     );
