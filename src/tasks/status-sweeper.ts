@@ -46,8 +46,11 @@ interface Cycle {
 /**
  * Batch status through the task list (reference §8): one list request reports the status of many
  * tasks, so completions are noticed within a cycle instead of by one speculative query per task.
- * - The sweep lists only RUNNING tasks (`status=RUNNING`), so a cycle costs about one request per
- *   page of tasks still running, not per page of every task created since the oldest open one.
+ * - Once the list has shown every task of a window running, the sweep lists that window's RUNNING
+ *   tasks only (`status=RUNNING`), so a cycle costs about one request per page of tasks still
+ *   running, not per page of every task created since the oldest open one. Windows that hold
+ *   tasks the list has not shown running (still PENDING, or left RUNNING by a restart) are listed
+ *   whole, so a task that ran and finished between two reads is seen finished.
  * - A task the list shows RUNNING is moved PENDING → RUNNING here: the list carries all that
  *   change needs, and a per-task query for it would spend the account's budget for nothing.
  * - A task the list showed RUNNING and a later read of its window no longer shows has left
@@ -149,12 +152,16 @@ export class StatusSweeper {
       if (second > (starts[starts.length - 1] ?? -1)) starts.push(second);
     }
     const { running, found } = this.stateOf(channel.id, byUpstream);
+    const unseen = windowsWithUnseen(scanned, starts, (t) => !running.has(t.upstreamTaskId ?? ''));
     let marked = 0;
     for (let k = 0; k < starts.length; k++) {
       const idx = (cycle.cursor + k) % starts.length;
       const from = starts[idx] ?? now;
       const to = idx + 1 < starts.length ? (starts[idx + 1] ?? now) - 1 : now + 1000;
       const listed = new Set<string>();
+      // every status while the window holds tasks the list has not shown running: one that ran
+      // and finished between two reads would never be in a RUNNING-only list
+      const status = unseen.has(idx) ? {} : { status: 'RUNNING' };
       // a window may still take several pages when many of its tasks run at once
       for (let pageNo = 1; ; pageNo++) {
         const stamp = await this.takeSlot(channel);
@@ -163,7 +170,7 @@ export class StatusSweeper {
           return marked;
         }
         const page = await channel.provider
-          .list?.({ startTime: from, endTime: to, status: 'RUNNING', pageNo, pageSize })
+          .list?.({ startTime: from, endTime: to, ...status, pageNo, pageSize })
           .finally(() => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()));
         if (!page) return marked;
         if (page.tasks.length < page.total && page.tasks.length < pageSize && pageNo === 1) {
@@ -296,4 +303,26 @@ export class StatusSweeper {
     this.waitingFor.delete(channel.id);
     return null;
   }
+}
+
+/**
+ * Indices of the windows that may list a task the list has not shown running in this process (a
+ * task still PENDING, or one a restart left RUNNING in the store): the window of its submit time
+ * and the next one (the upstream may create it in the next second).
+ */
+function windowsWithUnseen(
+  scanned: OpenTaskRef[],
+  starts: number[],
+  unseen: (t: OpenTaskRef) => boolean,
+): Set<number> {
+  const out = new Set<number>();
+  let w = 0;
+  for (const t of scanned) {
+    const at = Number(t.submittedAt ?? 0);
+    while (w + 1 < starts.length && (starts[w + 1] ?? Infinity) <= at) w++;
+    if (!unseen(t)) continue;
+    out.add(w);
+    out.add(w + 1);
+  }
+  return out;
 }
