@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDashScopeTime } from '../shared/dashscope-time.js';
-import type { TaskRow } from '../store/task-store.js';
+import type { TaskView } from '../store/task-store.js';
 import { WIRE_STATUS, isTerminal } from '../tasks/status.js';
 
 export interface TaskOutput {
@@ -31,7 +31,7 @@ const time = (ms: number | null): string | undefined =>
 
 /** DashScope's task body (reference §7) for a task row; `videoUrl` is vidgate's own link. */
 export function renderTask(
-  row: TaskRow,
+  row: TaskView,
   requestId: string,
   videoUrl: string | undefined,
 ): TaskBody {

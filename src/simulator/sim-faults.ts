@@ -29,6 +29,11 @@ const faultParams = {
   retryAfterSec: z.number().int().min(0).optional(),
   /** `lostAnswer`: keep the connection open forever instead of resetting it */
   hang: z.boolean().optional(),
+  /**
+   * creates: hold the request this long (real ms) before handling it, instead of the
+   * simulator's `createLatencyMs`; lets a test choose the order in which tasks are created
+   */
+  handleAfterMs: z.number().int().min(0).optional(),
 };
 
 const faultStepSchema = z.union([
@@ -82,6 +87,8 @@ export interface ChosenFault {
   status: 500 | 503;
   retryAfterSec: number;
   hang: boolean;
+  /** undefined: the simulator's own create latency applies */
+  handleAfterMs: number | undefined;
 }
 
 type Parsed = z.infer<typeof targetFaultsSchema>;
@@ -155,6 +162,7 @@ export class FaultInjector {
       retryAfterSec:
         ('retryAfterSec' in s ? s.retryAfterSec : undefined) ?? plan.retryAfterSec ?? 1,
       hang: ('hang' in s ? s.hang : undefined) ?? plan.hang ?? false,
+      handleAfterMs: ('handleAfterMs' in s ? s.handleAfterMs : undefined) ?? plan.handleAfterMs,
     };
     this.injected[fault.kind] += 1;
     return fault;

@@ -103,6 +103,11 @@ export interface SimOptions {
   listPageSizeCap?: number;
   /** the list reflects tasks and status changes only after this many clock ms (default 0) */
   listLagMs?: number;
+  /**
+   * real ms a create is held before it is handled (its task made) and answered, uniform and
+   * seeded for a range; DashScope takes about 1–1.5 s (default 0)
+   */
+  createLatencyMs?: MsRange;
   /** seeds the task-duration randomness (faults have their own seed, default the same) */
   seed?: number;
   faults?: SimFaults;
@@ -131,6 +136,7 @@ export interface ResolvedSimOptions {
   resultTtlMs: number;
   listPageSizeCap: number;
   listLagMs: number;
+  createLatencyMs: MsRange;
   seed: number;
   faults: SimFaults;
   taskFailure: (body: RequestBody) => SimTaskFailure | null;
@@ -139,7 +145,7 @@ export interface ResolvedSimOptions {
   mediaTools: MediaTools | undefined;
 }
 
-function pick(range: MsRange, random: () => number): number {
+export function pick(range: MsRange, random: () => number): number {
   if (typeof range === 'number') return range;
   const [min, max] = range;
   return Math.round(min + random() * (max - min));
@@ -199,6 +205,7 @@ export function resolveSimOptions(opts: SimOptions): ResolvedSimOptions {
     resultTtlMs: Math.round((opts.resultTtlMs ?? DAY_MS) * timeScale),
     listPageSizeCap: opts.listPageSizeCap ?? 100,
     listLagMs: opts.listLagMs ?? 0,
+    createLatencyMs: opts.createLatencyMs ?? 0,
     seed: opts.seed ?? 1,
     faults: opts.faults ?? {},
     taskFailure: opts.taskFailure ?? contentFailure,

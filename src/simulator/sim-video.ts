@@ -41,6 +41,27 @@ export function tinyClip(tools: MediaTools): Promise<Buffer> {
   return clip;
 }
 
+const MARK = Buffer.from('vidgate-sim-task:');
+
+/**
+ * The clip with a trailing MP4 `free` box naming the task: players skip `free` boxes, and a
+ * test can tell from the stored bytes which upstream task a video came from.
+ */
+function markedClip(clip: Buffer, taskId: string): Buffer {
+  const payload = Buffer.concat([MARK, Buffer.from(taskId)]);
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payload.length, 0);
+  header.write('free', 4, 'latin1');
+  return Buffer.concat([clip, header, payload]);
+}
+
+/** The upstream task id a simulator video was made for (see markedClip), or null. */
+export function simTaskIdOf(video: Buffer): string | null {
+  const at = video.lastIndexOf(MARK);
+  if (at < 4 || video.toString('latin1', at - 4, at) !== 'free') return null;
+  return video.toString('latin1', at + MARK.length);
+}
+
 const TIER_SIZES = { '480P': [832, 480], '720P': [1280, 720], '1080P': [1920, 1080] } as const;
 
 function outputSize(task: SimTask): {
@@ -59,7 +80,7 @@ function outputSize(task: SimTask): {
   return { width, height, seconds: eff.durationSec, seed: eff.seed ?? seed, audio: eff.withAudio };
 }
 
-/** Where result downloads get their bytes: one shared tiny clip, or a real render per task. */
+/** Where result downloads get their bytes: one shared tiny clip marked per task, or a render. */
 export class SimVideoSource {
   private tools: MediaTools | undefined;
   private dir: Promise<string> | undefined;
@@ -74,7 +95,7 @@ export class SimVideoSource {
 
   video(task: SimTask): Promise<Buffer> {
     const tools = (this.tools ??= locateMediaTools({}));
-    if (!this.render) return tinyClip(tools);
+    if (!this.render) return tinyClip(tools).then((clip) => markedClip(clip, task.taskId));
     let video = this.renders.get(task.taskId);
     if (!video) {
       video = this.renderTask(tools, task);

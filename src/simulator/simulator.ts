@@ -12,11 +12,12 @@ import {
   type SimReply,
 } from './sim-api.js';
 import { FaultInjector, type ChosenFault, type SimFaults } from './sim-faults.js';
-import { resolveSimOptions, type SimAccountConfig, type SimOptions } from './sim-options.js';
+import { pick, resolveSimOptions, type SimAccountConfig, type SimOptions } from './sim-options.js';
 import { serveResult } from './sim-results.js';
 import { SimState, type SimStats } from './sim-state.js';
 import { snapshotTask, type SimTask } from './sim-task.js';
 import { SimVideoSource } from './sim-video.js';
+import { seededRandom } from '../shared/seeded-random.js';
 
 export type { SimStats } from './sim-state.js';
 export type { SimAccountStats, ThrottleReason } from './sim-account.js';
@@ -45,6 +46,8 @@ export interface DashScopeSimulator {
   task(taskId: string): SimTask | undefined;
   /** replaces the fault plan (throws on an invalid one) */
   setFaults(faults: SimFaults): void;
+  /** queued fault steps not yet used, per target */
+  faultsPending(): { create: number; query: number };
   /** adds an account or changes one (limits, keys, quota/arrearage flags); keeps its tasks */
   setAccount(account: SimAccountConfig): void;
   close(): Promise<void>;
@@ -95,6 +98,8 @@ export async function startDashScopeSimulator(
   const api = new SimApi(state, signer);
   const videos = new SimVideoSource(opts.render, opts.mediaTools);
   const held = new Set<ServerResponse>();
+  // a generator of its own, so latencies do not shift the duration or fault sequences
+  const latencyRandom = seededRandom(opts.seed + 1);
   let origin = '';
   const timers = new Set<NodeJS.Timeout>();
 
@@ -145,6 +150,11 @@ export async function startDashScopeSimulator(
     }
     const fault = faults.pick(target);
     if (fault && strikeBefore(fault, res, auth.kind === 'ok' ? auth.account : null)) return;
+    if (op.kind === 'create') {
+      // the task is made at the end of the wait, whether or not the client is still there
+      const waitMs = fault?.handleAfterMs ?? pick(opts.createLatencyMs, latencyRandom);
+      if (waitMs > 0) await new Promise<void>((resolve) => later(waitMs, resolve));
+    }
 
     const request = {
       headers: req.headers,
@@ -242,6 +252,7 @@ export async function startDashScopeSimulator(
       return t && snapshotTask(t);
     },
     setFaults: controls.setFaults,
+    faultsPending: () => faults.pending(),
     setAccount: controls.setAccount,
     close: async () => {
       for (const t of timers) clearTimeout(t);

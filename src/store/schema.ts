@@ -73,6 +73,14 @@ export interface TasksTable {
   resultBytes: number | null;
   origPrompt: string | null;
   actualPrompt: string | null;
+  /** sha256 hex of the prompt sent upstream: what tells two unanswered submits apart (ADR 0011) */
+  evidencePrompt: string | null;
+  /** output seconds asked for, which the upstream's usage repeats */
+  evidenceSeconds: number | null;
+  /** when the upstream task was found through the task list instead of the create's answer */
+  adoptedAt: number | null;
+  /** an unanswered submit the list does not show stopped holding a running slot at this time */
+  slotReleasedAt: number | null;
 }
 
 export interface Database {

@@ -119,6 +119,11 @@ function task(id: string, patch: Partial<NewTask> = {}): NewTask {
   };
 }
 
+/** Distinct evidence per task, as requests with distinct prompts carry (ADR 0011). */
+function evidenceOf(id: string): { evidencePrompt: string; evidenceSeconds: number } {
+  return { evidencePrompt: `prompt-of-${id}`, evidenceSeconds: 5 };
+}
+
 for (const dialect of DIALECTS) {
   describe(`store contract: ${dialect}`, () => {
     let backend: Backend;
@@ -428,7 +433,10 @@ for (const dialect of DIALECTS) {
       const ids = Array.from({ length: 40 }, (_, i) => `t-${i}`);
       for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
       await tasks.insert(task('not-mine', { leaseOwner: 'other', leaseUntil: T0 + 1e6 }));
-      assert.equal(await tasks.admit('not-mine', 'w', 'ch-1', 4, { updatedAt: T0 }), undefined);
+      assert.equal(
+        await tasks.admit('not-mine', 'w', 'ch-1', 4, { updatedAt: T0, ...evidenceOf('not-mine') }),
+        undefined,
+      );
 
       const peers = await peersOf(db, location, 10);
       t.after(() => closePeers(db, peers));
@@ -438,7 +446,10 @@ for (const dialect of DIALECTS) {
             const store = new TaskStore(peer.kysely, peer.capabilities);
             const won: string[] = [];
             for (const id of candidates.filter((_, k) => k % peers.length === i)) {
-              const row = await store.admit(id, 'w', 'ch-1', maxOpen, { updatedAt: T0 + 1 });
+              const row = await store.admit(id, 'w', 'ch-1', maxOpen, {
+                updatedAt: T0 + 1,
+                ...evidenceOf(id),
+              });
               if (row) won.push(row.id);
             }
             return won;
@@ -456,6 +467,79 @@ for (const dialect of DIALECTS) {
       assert.equal(more.length, 1);
       assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
       assert.equal((await tasks.countByState()).SUBMITTING, 4);
+    });
+
+    it('admits one of several twins (same model and evidence) racing from 8 connections', async (t) => {
+      const { db, location, tasks } = await freshStore(t);
+      await new ChannelStore(db.kysely).insert(channel('ch-1'));
+      const ids = Array.from({ length: 16 }, (_, i) => `twin-${i}`);
+      for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
+      const peers = await peersOf(db, location, 8);
+      t.after(() => closePeers(db, peers));
+      const same = { evidencePrompt: 'one prompt', evidenceSeconds: 5 };
+      const won = await Promise.all(
+        ids.map((id, i) => {
+          const peer = peers[i % peers.length];
+          assert.ok(peer);
+          return new TaskStore(peer.kysely, peer.capabilities).admit(id, 'w', 'ch-1', 100, {
+            updatedAt: T0 + 1,
+            ...same,
+          });
+        }),
+      );
+      assert.equal(won.filter((r) => r !== undefined).length, 1);
+      // a twin with another duration leaves other evidence and may go at once
+      const other = await tasks.admit(
+        ids.find((id) => !won.some((r) => r?.id === id)) ?? '',
+        'w',
+        'ch-1',
+        100,
+        {
+          updatedAt: T0 + 2,
+          evidencePrompt: 'one prompt',
+          evidenceSeconds: 10,
+        },
+      );
+      assert.equal(other?.state, 'SUBMITTING');
+    });
+
+    it('attaches one upstream task to at most one lost submit, whoever races', async (t) => {
+      const { db, location, tasks } = await freshStore(t);
+      await new ChannelStore(db.kysely).insert(channel('ch-1'));
+      const ids = Array.from({ length: 8 }, (_, i) => `lost-${i}`);
+      for (const id of ids)
+        await tasks.insert(
+          task(id, {
+            state: 'UNCERTAIN',
+            channelId: 'ch-1',
+            leaseOwner: 'w',
+            leaseUntil: T0 + 1e6,
+          }),
+        );
+      const peers = await peersOf(db, location, 8);
+      t.after(() => closePeers(db, peers));
+      const won = await Promise.all(
+        ids.map((id, i) => {
+          const peer = peers[i % peers.length];
+          assert.ok(peer);
+          return new TaskStore(peer.kysely, peer.capabilities).attachLost(id, 'w', 'ch-1', 'up-1', {
+            updatedAt: T0 + 1,
+          });
+        }),
+      );
+      assert.equal(won.filter((r) => r !== undefined).length, 1);
+      assert.deepEqual([...(await tasks.ownedUpstreamIds('ch-1', ['up-1', 'up-2']))], ['up-1']);
+      const unanswered = await tasks.listUnanswered('ch-1', 'wan2.2-t2v-plus');
+      assert.equal(unanswered.length, 7);
+    });
+
+    it('stops counting a lost submit against the running limit once its slot is released', async (t) => {
+      const { db, tasks } = await freshStore(t);
+      await new ChannelStore(db.kysely).insert(channel('ch-1'));
+      await tasks.insert(task('u1', { state: 'UNCERTAIN', channelId: 'ch-1' }));
+      await tasks.insert(task('u2', { state: 'UNCERTAIN', channelId: 'ch-1', slotReleasedAt: T0 }));
+      await tasks.insert(task('s1', { state: 'SUBMITTING', channelId: 'ch-1' }));
+      assert.equal(await tasks.countOpenOnChannel('ch-1'), 2);
     });
   });
 }

@@ -47,6 +47,10 @@ function task(overrides: Partial<NewTask> = {}): NewTask {
     resultKey: null,
     resultBytes: null,
     origPrompt: null,
+    evidencePrompt: null,
+    evidenceSeconds: null,
+    adoptedAt: null,
+    slotReleasedAt: null,
     actualPrompt: null,
     ...overrides,
   };
@@ -247,7 +251,9 @@ void describe('TaskStore.release', () => {
 
 void describe('TaskStore.admit', () => {
   const CHANNEL = 'chan_test';
-  const patch = { updatedAt: T0 + 1 };
+  let n = 0;
+  // every admission here carries evidence of its own, as requests with distinct prompts do
+  const evidence = () => ({ evidencePrompt: `prompt-${++n}`, evidenceSeconds: 5 });
 
   it('refuses when the channel already has maxOpen tasks that may hold an upstream slot', async () => {
     await insert({ state: 'SUBMITTING', channelId: CHANNEL });
@@ -256,11 +262,14 @@ void describe('TaskStore.admit', () => {
     await insert({ state: 'SUCCEEDED', channelId: CHANNEL });
     await insert({ state: 'RUNNING', channelId: 'chan_other' });
     const id = await insert({ leaseOwner: 'wrk_a', leaseUntil: T0 + LEASE_MS });
-    assert.equal(await store.admit(id, 'wrk_a', CHANNEL, 2, patch), undefined);
+    assert.equal(
+      await store.admit(id, 'wrk_a', CHANNEL, 2, { updatedAt: T0 + 1, ...evidence() }),
+      undefined,
+    );
     assert.equal(await stateOf(id), 'QUEUED');
     assert.equal(await store.countOpenOnChannel(CHANNEL), 2);
 
-    const row = await store.admit(id, 'wrk_a', CHANNEL, 3, patch);
+    const row = await store.admit(id, 'wrk_a', CHANNEL, 3, { updatedAt: T0 + 1, ...evidence() });
     assert.equal(row?.state, 'SUBMITTING');
     assert.equal(row?.channelId, CHANNEL);
     assert.equal(await store.countOpenOnChannel(CHANNEL), 3);
@@ -268,9 +277,15 @@ void describe('TaskStore.admit', () => {
 
   it('admits only for the lease owner and only from QUEUED', async () => {
     const id = await insert({ leaseOwner: 'wrk_a', leaseUntil: T0 + LEASE_MS });
-    assert.equal(await store.admit(id, 'wrk_b', CHANNEL, 5, patch), undefined);
+    assert.equal(
+      await store.admit(id, 'wrk_b', CHANNEL, 5, { updatedAt: T0 + 1, ...evidence() }),
+      undefined,
+    );
     const pending = await insert({ state: 'PENDING', leaseOwner: 'wrk_a' });
-    assert.equal(await store.admit(pending, 'wrk_a', CHANNEL, 5, patch), undefined);
+    assert.equal(
+      await store.admit(pending, 'wrk_a', CHANNEL, 5, { updatedAt: T0 + 1, ...evidence() }),
+      undefined,
+    );
     assert.equal(await stateOf(id), 'QUEUED');
   });
 
@@ -278,7 +293,9 @@ void describe('TaskStore.admit', () => {
     const ids = await Promise.all(
       [1, 2, 3, 4].map(() => insert({ leaseOwner: 'wrk_a', leaseUntil: T0 + LEASE_MS })),
     );
-    const results = await Promise.all(ids.map((id) => store.admit(id, 'wrk_a', CHANNEL, 2, patch)));
+    const results = await Promise.all(
+      ids.map((id) => store.admit(id, 'wrk_a', CHANNEL, 2, { updatedAt: T0 + 1, ...evidence() })),
+    );
     assert.equal(results.filter((r) => r !== undefined).length, 2);
     assert.equal(await store.countOpenOnChannel(CHANNEL), 2);
   });

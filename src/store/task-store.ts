@@ -1,4 +1,13 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  type Updateable,
+} from 'kysely';
 import { assertTransition, UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
 import type { StoreCapabilities } from './dialects.js';
 import type { Database, TasksTable } from './schema.js';
@@ -10,6 +19,49 @@ export type TaskPatch = Omit<
   Updateable<TasksTable>,
   'id' | 'accountId' | 'tokenId' | 'model' | 'mode' | 'request' | 'state' | 'createdAt'
 >;
+
+/** What reconciliation needs of a submit whose answer has not arrived. */
+export type UnansweredRow = Pick<
+  TaskRow,
+  | 'id'
+  | 'state'
+  | 'submittedAt'
+  | 'uncertainSince'
+  | 'evidencePrompt'
+  | 'evidenceSeconds'
+  | 'slotReleasedAt'
+>;
+
+/**
+ * Rows that count against a channel's running limit: every state in which an upstream task may
+ * exist, except a lost submit the list has not shown once it stopped holding its slot (ADR 0011).
+ */
+function holdsUpstreamSlot(eb: ExpressionBuilder<Database, 'tasks'>): Expression<SqlBool> {
+  return eb.and([
+    eb('state', 'in', UPSTREAM_OPEN_STATES),
+    eb.or([eb('state', '!=', 'UNCERTAIN'), eb('slotReleasedAt', 'is', null)]),
+  ]);
+}
+
+/**
+ * What a task query answers with (http/task-view.ts). The stored request is left out: it carries
+ * the client's inline media, often hundreds of KB, and every poll would copy it for nothing.
+ */
+const TASK_VIEW_COLUMNS = [
+  'id',
+  'state',
+  'createdAt',
+  'updatedAt',
+  'scheduledAt',
+  'finishedAt',
+  'etaAt',
+  'origPrompt',
+  'actualPrompt',
+  'errorCode',
+  'errorMessage',
+  'usage',
+] as const satisfies readonly (keyof TaskRow)[];
+export type TaskView = Pick<TaskRow, (typeof TASK_VIEW_COLUMNS)[number]>;
 
 /** What the status sweep needs of an open upstream task. */
 export type OpenTaskRef = Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'submittedAt'>;
@@ -46,10 +98,10 @@ export class TaskStore {
   }
 
   /** A task as one account may see it; another account's task is indistinguishable from none. */
-  async getForAccount(id: string, accountId: string): Promise<TaskRow | undefined> {
+  async getForAccount(id: string, accountId: string): Promise<TaskView | undefined> {
     return this.db
       .selectFrom('tasks')
-      .selectAll()
+      .select(TASK_VIEW_COLUMNS)
       .where('id', '=', id)
       .where('accountId', '=', accountId)
       .executeTakeFirst();
@@ -128,32 +180,50 @@ export class TaskStore {
 
   /**
    * QUEUED -> SUBMITTING on `channelId`, only while the channel has fewer than `maxOpen` tasks
-   * that may hold an upstream slot. Count and update share one transaction; on PostgreSQL the
-   * channel row is locked first, so processes admitting to one channel take turns.
+   * that may hold an upstream slot, and while no other unanswered submit of the model on the
+   * channel carries the same evidence (ADR 0011: two such submits, both lost, could not be told
+   * apart). Checks and update share one transaction; on PostgreSQL the channel row is locked
+   * first, so processes admitting to one channel take turns. Undefined when not admitted.
    */
   async admit(
     id: string,
     owner: string,
     channelId: string,
     maxOpen: number,
-    patch: TaskPatch & { updatedAt: number },
+    patch: TaskPatch & { updatedAt: number; evidencePrompt: string; evidenceSeconds: number },
   ): Promise<TaskRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      if (this.capabilities.supportsRowLocks) {
-        await trx
-          .selectFrom('channels')
-          .select('id')
-          .where('id', '=', channelId)
-          .forUpdate()
-          .execute();
-      }
+      await this.lockChannel(trx, channelId);
       const row = await trx
         .selectFrom('tasks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('channelId', '=', channelId)
-        .where('state', 'in', UPSTREAM_OPEN_STATES)
+        .where(holdsUpstreamSlot)
         .executeTakeFirstOrThrow();
       if (Number(row.n) >= maxOpen) return undefined;
+      const task = await trx
+        .selectFrom('tasks')
+        .select('model')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!task) return undefined;
+      const twin = await trx
+        .selectFrom('tasks')
+        .select('id')
+        .where('channelId', '=', channelId)
+        .where('model', '=', task.model)
+        .where('id', '!=', id)
+        .where((w) =>
+          w.or([
+            w('state', '=', 'SUBMITTING'),
+            w.and([w('state', '=', 'UNCERTAIN'), w('slotReleasedAt', 'is', null)]),
+          ]),
+        )
+        .where('evidencePrompt', '=', patch.evidencePrompt)
+        .where('evidenceSeconds', '=', patch.evidenceSeconds)
+        .limit(1)
+        .executeTakeFirst();
+      if (twin) return undefined;
       return trx
         .updateTable('tasks')
         .set({ ...patch, channelId, state: 'SUBMITTING' })
@@ -163,6 +233,11 @@ export class TaskStore {
         .returningAll()
         .executeTakeFirst();
     });
+  }
+
+  private async lockChannel(trx: Kysely<Database>, channelId: string): Promise<void> {
+    if (!this.capabilities.supportsRowLocks) return;
+    await trx.selectFrom('channels').select('id').where('id', '=', channelId).forUpdate().execute();
   }
 
   /**
@@ -206,26 +281,84 @@ export class TaskStore {
     return Number(res.numUpdatedRows);
   }
 
-  /** Lost submits of one model on one channel, reconciled together so they cannot swap tasks. */
-  async listUncertain(channelId: string, model: string): Promise<TaskRow[]> {
+  /** Submits of one model on one channel whose answer has not arrived: in flight or lost. */
+  async listUnanswered(channelId: string, model: string): Promise<UnansweredRow[]> {
     return this.db
       .selectFrom('tasks')
-      .selectAll()
+      .select([
+        'id',
+        'state',
+        'submittedAt',
+        'uncertainSince',
+        'evidencePrompt',
+        'evidenceSeconds',
+        'slotReleasedAt',
+      ])
       .where('channelId', '=', channelId)
       .where('model', '=', model)
-      .where('state', '=', 'UNCERTAIN')
+      .where('state', 'in', ['SUBMITTING', 'UNCERTAIN'])
       .orderBy('submittedAt')
       .execute();
   }
 
-  /** The task, if any, that already owns an upstream task (adoption must not take it twice). */
-  async findByUpstream(channelId: string, upstreamTaskId: string): Promise<TaskRow | undefined> {
-    return this.db
-      .selectFrom('tasks')
-      .selectAll()
-      .where('channelId', '=', channelId)
-      .where('upstreamTaskId', '=', upstreamTaskId)
-      .executeTakeFirst();
+  /** Which of these upstream task ids a vidgate task on the channel already owns. */
+  async ownedUpstreamIds(channelId: string, upstreamIds: readonly string[]): Promise<Set<string>> {
+    const owned = new Set<string>();
+    for (let i = 0; i < upstreamIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('tasks')
+        .select('upstreamTaskId')
+        .where('channelId', '=', channelId)
+        .where('upstreamTaskId', 'in', upstreamIds.slice(i, i + 500))
+        .execute();
+      for (const r of rows) if (r.upstreamTaskId) owned.add(r.upstreamTaskId);
+    }
+    return owned;
+  }
+
+  /**
+   * UNCERTAIN -> PENDING with the upstream task found for a lost submit, only while no task on
+   * the channel owns that upstream task: one upstream task never gets two vidgate tasks.
+   */
+  async attachLost(
+    id: string,
+    owner: string,
+    channelId: string,
+    upstreamTaskId: string,
+    patch: TaskPatch & { updatedAt: number },
+  ): Promise<TaskRow | undefined> {
+    assertTransition('UNCERTAIN', 'PENDING');
+    return this.db.transaction().execute(async (trx) => {
+      await this.lockChannel(trx, channelId);
+      const owned = await trx
+        .selectFrom('tasks')
+        .select('id')
+        .where('channelId', '=', channelId)
+        .where('upstreamTaskId', '=', upstreamTaskId)
+        .executeTakeFirst();
+      if (owned) return undefined;
+      return trx
+        .updateTable('tasks')
+        .set({ ...patch, upstreamTaskId, state: 'PENDING', leaseOwner: null, leaseUntil: null })
+        .where('id', '=', id)
+        .where('state', '=', 'UNCERTAIN')
+        .where('channelId', '=', channelId)
+        .where('leaseOwner', '=', owner)
+        .returningAll()
+        .executeTakeFirst();
+    });
+  }
+
+  /** Makes unleased lost submits due now: reconciling one may have settled its neighbours. */
+  async makeUncertainDue(ids: readonly string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('tasks')
+      .set({ nextRunAt: now })
+      .where('id', 'in', ids)
+      .where('state', '=', 'UNCERTAIN')
+      .where('nextRunAt', '>', now)
+      .execute();
   }
 
   /** Open upstream tasks of a channel, oldest submit first: what the status sweep looks at. */
@@ -295,7 +428,7 @@ export class TaskStore {
       .selectFrom('tasks')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('channelId', '=', channelId)
-      .where('state', 'in', UPSTREAM_OPEN_STATES)
+      .where(holdsUpstreamSlot)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }

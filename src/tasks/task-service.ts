@@ -4,7 +4,7 @@ import { validateRequest } from '../models/validate-request.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { hasRemoteMedia, type MediaChecker } from '../media/media-checker.js';
-import type { TaskRow, TaskStore } from '../store/task-store.js';
+import type { TaskRow, TaskStore, TaskView } from '../store/task-store.js';
 
 export interface Caller {
   accountId: string;
@@ -64,13 +64,17 @@ export class TaskService {
       resultBytes: null,
       origPrompt: null,
       actualPrompt: null,
+      evidencePrompt: null,
+      evidenceSeconds: null,
+      adoptedAt: null,
+      slotReleasedAt: null,
     };
     await this.tasks.insert(row);
     this.options.onCreated?.();
     return row;
   }
 
-  async get(caller: Caller, taskId: string): Promise<TaskRow | undefined> {
+  async get(caller: Caller, taskId: string): Promise<TaskView | undefined> {
     if (taskId.length > 64) return undefined;
     return this.tasks.getForAccount(taskId, caller.accountId);
   }

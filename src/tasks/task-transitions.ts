@@ -63,8 +63,11 @@ export abstract class TaskTransitions {
       this.d.owner,
     );
     // (a task bounced back to the queue frees nothing: it is itself the next in line)
-    if (moved && row.channelId && isOpen(row.state) && !isOpen(to) && to !== 'QUEUED') {
-      // an upstream slot just freed: the head of the queue should not wait for its backstop
+    const freesSlot = isOpen(row.state) && !isOpen(to) && to !== 'QUEUED';
+    // an answered submit lets a queued twin with the same evidence go (ADR 0011)
+    const answered = row.state === 'SUBMITTING' && to !== 'UNCERTAIN' && to !== 'QUEUED';
+    if (moved && row.channelId && (freesSlot || answered)) {
+      // the head of the queue should not wait for its backstop
       const woken = await this.d.tasks.wakeQueued(this.now(), 1);
       if (woken > 0) this.d.onQueueWoken?.();
     }

@@ -7,7 +7,8 @@ import type { SubmitResult, UpstreamView } from '../providers/provider.js';
 import { takeQuerySlot } from '../ratelimit/query-budget.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 import { isSweptDue, type TaskPatch, type TaskRow } from '../store/task-store.js';
-import { findLostUpstreamTask } from './lost-submits.js';
+import { ReconcileStep } from './reconcile-step.js';
+import { evidenceAgrees, evidenceOfRequest, evidenceOfResult } from './submit-evidence.js';
 import { pollDelayMs } from './poll-delay.js';
 import { TaskTransitions } from './task-transitions.js';
 
@@ -38,6 +39,7 @@ export class TaskWorker extends TaskTransitions {
   private readonly errorStreak = new Map<string, number>();
   /** tasks whose confirming query (see poll) was denied a slot in this process */
   private readonly owed = new Set<string>();
+  private readonly reconcileStep = new ReconcileStep(this.d);
 
   /**
    * One step for one claimed task. An unexpected error (not an upstream answer: those are data)
@@ -82,7 +84,7 @@ export class TaskWorker extends TaskTransitions {
         });
         return;
       case 'UNCERTAIN':
-        return this.reconcile(row);
+        return this.reconcileStep.run(row);
       case 'PENDING':
       case 'RUNNING':
         return this.poll(row);
@@ -130,6 +132,9 @@ export class TaskWorker extends TaskTransitions {
       }
       return this.later(row, 2000);
     }
+    const body = requestBody(row);
+    const eff = effectiveRequest(findModelOrThrow(row.model), body);
+    const evidence = evidenceOfRequest(body.input.prompt, eff.durationSec);
     for (const channel of candidates) {
       if ((await this.d.tasks.countOpenOnChannel(channel.id)) >= channel.limits.maxRunning)
         continue;
@@ -139,8 +144,14 @@ export class TaskWorker extends TaskTransitions {
         this.d.owner,
         channel.id,
         channel.limits.maxRunning,
-        // submittedAt marks when the request left: the reconciliation window starts here
-        { attempts: row.attempts + 1, submittedAt: admittedAt, updatedAt: admittedAt },
+        {
+          attempts: row.attempts + 1,
+          // submittedAt marks when the request left: the reconciliation window starts here
+          submittedAt: admittedAt,
+          updatedAt: admittedAt,
+          evidencePrompt: evidence.prompt,
+          evidenceSeconds: evidence.seconds,
+        },
       );
       if (!admitted) continue;
       // the submit slot is taken last, with a fresh clock, and held until the answer arrives
@@ -200,11 +211,18 @@ export class TaskWorker extends TaskTransitions {
           return;
         case 'channel':
           await this.d.channels.pause(channel.id, this.now() + CHANNEL_PAUSE_MS, e.code);
-          await this.move(row, 'QUEUED', { channelId: null, nextRunAt: this.now() });
+          await this.move(row, 'QUEUED', {
+            channelId: null,
+            evidencePrompt: null,
+            evidenceSeconds: null,
+            nextRunAt: this.now(),
+          });
           return;
         case 'retry':
           await this.move(row, 'QUEUED', {
             channelId: null,
+            evidencePrompt: null,
+            evidenceSeconds: null,
             nextRunAt: this.now() + backoffMs(row.attempts, { retryAfterMs: e.retryAfterMs }),
           });
           return;
@@ -220,66 +238,6 @@ export class TaskWorker extends TaskTransitions {
       errorCode: null,
       errorMessage: null,
     });
-  }
-
-  /**
-   * A submit whose answer was lost: look for the upstream task in the task list (by model and
-   * the time the request left) and adopt it; only when the window has passed without a match is
-   * the task queued again. Without a task list (the sandbox) there is nothing to ask.
-   */
-  private async reconcile(row: TaskRow): Promise<void> {
-    const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
-    const list = channel?.provider.list?.bind(channel.provider);
-    if (!channel || !list) {
-      await this.move(row, 'QUEUED', { channelId: null, uncertainSince: null, submittedAt: null });
-      return;
-    }
-    const now = this.now();
-    const sentAt = Number(row.submittedAt ?? row.uncertainSince ?? now);
-    const since = Number(row.uncertainSince ?? now);
-    const key = `query:${channel.id}`;
-    const slot = await this.d.limiter.tryAcquire(
-      key,
-      channel.limits.queriesPerSecond,
-      LIMIT_WINDOW_MS,
-      now,
-      SLOT_HOLD_MS,
-    );
-    if (!slot.ok) return this.later(row, slot.retryAfterMs);
-    let found: string | undefined;
-    try {
-      found = await findLostUpstreamTask(this.d.tasks, channel.id, list, row, now);
-    } catch (err) {
-      this.d.logger.warn({ task: row.id, err: errText(err) }, 'reconciliation list failed');
-      return this.later(row, backoffMs(3));
-    } finally {
-      await this.d.limiter.settle(key, slot.stamp, this.now());
-    }
-    if (found) {
-      this.d.logger.info(
-        { task: row.id, upstream: found },
-        'adopted the upstream task of a lost submit',
-      );
-      const eff = effectiveRequest(findModelOrThrow(row.model), requestBody(row));
-      await this.move(row, 'PENDING', {
-        upstreamTaskId: found,
-        uncertainSince: null,
-        etaAt: sentAt + this.d.estimator.estimateMs(row.model, eff.tier, eff.durationSec),
-        nextRunAt: now,
-      });
-      return;
-    }
-    if (now - since >= this.d.reconcileWindowMs) {
-      this.d.logger.info({ task: row.id }, 'no upstream task for a lost submit; submitting again');
-      await this.move(row, 'QUEUED', {
-        channelId: null,
-        uncertainSince: null,
-        submittedAt: null,
-        nextRunAt: now,
-      });
-      return;
-    }
-    await this.later(row, Math.min(5000, this.d.reconcileWindowMs / 4));
   }
 
   private async poll(row: TaskRow): Promise<void> {
@@ -335,6 +293,24 @@ export class TaskWorker extends TaskTransitions {
         const submittedAt = Number(patch.submittedAt ?? row.submittedAt ?? now);
         const body = requestBody(row);
         const eff = effectiveRequest(findModelOrThrow(row.model), body);
+        const sent = evidenceOfRequest(body.input.prompt, eff.durationSec);
+        if (
+          row.adoptedAt !== null &&
+          !evidenceAgrees(sent, evidenceOfResult(view.origPrompt, view.usage))
+        ) {
+          // the last guard of ADR 0011: an adopted task whose result shows another request's
+          // prompt or length is never delivered
+          this.d.logger.error(
+            { task: row.id, upstream: row.upstreamTaskId },
+            'adopted upstream task does not match the request',
+          );
+          return this.fail(
+            row,
+            'InternalError',
+            'The upstream task found for this task’s lost submit was not made for its request, ' +
+              'so no result is shown; nothing is billed for it. Submit it again.',
+          );
+        }
         this.d.estimator.observe(
           row.model,
           eff.tier,

@@ -12,6 +12,7 @@ import type {
   VideoProvider,
 } from '../provider.js';
 import { CHANNEL_CODES, listTime, toUpstreamView } from './mapping.js';
+import { upstreamCall, UpstreamCallError, type UpstreamAnswer } from './upstream-http.js';
 import { createAnswerSchema, errorBodySchema, listBodySchema, taskBodySchema } from './wire.js';
 
 export interface DashScopeSettings {
@@ -24,21 +25,11 @@ export interface DashScopeSettings {
 
 type CallKind = 'create' | 'read';
 
-/** Network failures that prove the request never reached the upstream. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** DashScope's JSON answers are small; anything larger is not one of them */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
-function causeCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e instanceof Error; i++) {
-    const code = (e as Error & { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = e.cause;
-  }
-  return undefined;
-}
-
-function retryAfterMs(res: Response): number | undefined {
-  const h = res.headers.get('retry-after');
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const h = Array.isArray(value) ? value[0] : value;
   if (!h) return undefined;
   const secs = Number(h);
   if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
@@ -66,46 +57,40 @@ export class DashScopeClient implements VideoProvider {
   private async call(
     kind: CallKind,
     path: string,
-    init: RequestInit,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
     signal?: AbortSignal,
-  ): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.s.requestTimeoutMs);
+  ): Promise<UpstreamAnswer> {
     try {
-      return await fetch(`${this.s.baseUrl}${path}`, {
-        ...init,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      return await upstreamCall(`${this.s.baseUrl}${path}`, {
+        method: init.method,
+        body: init.body,
+        timeoutMs: this.s.requestTimeoutMs,
+        maxAnswerBytes: MAX_ANSWER_BYTES,
+        ...(signal ? { signal } : {}),
         headers: {
           Authorization: `Bearer ${this.key()}`,
           Accept: 'application/json; charset=utf-8',
-          ...(init.headers as Record<string, string> | undefined),
+          ...init.headers,
         },
       });
     } catch (err) {
-      const code = causeCode(err) ?? (err instanceof Error ? err.name : 'Error');
-      // a create that may have been received must be reconciled, never blindly resent
-      const kindOf = kind === 'create' && !NOT_SENT.has(code) ? 'uncertain' : 'retry';
+      const code = err instanceof UpstreamCallError ? err.code : 'Error';
+      // a create the upstream may have read in full must be reconciled, never blindly resent;
+      // one that never left whole cannot have made a task and is simply retried (ADR 0011)
+      const written = err instanceof UpstreamCallError ? err.written : true;
+      const kindOf = kind === 'create' && written ? 'uncertain' : 'retry';
       throw new ProviderError(kindOf, 'RequestTimeOut', `DashScope did not answer (${code}).`);
     }
   }
 
-  private async parse<T>(kind: CallKind, res: Response, schema: z.ZodType<T>): Promise<T> {
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      throw new ProviderError(
-        kind === 'create' ? 'uncertain' : 'retry',
-        'RequestTimeOut',
-        `DashScope's answer was cut off (${causeCode(err) ?? 'read error'}).`,
-      );
-    }
+  private parse<T>(kind: CallKind, res: UpstreamAnswer, schema: z.ZodType<T>): T {
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(res.text);
     } catch {
       json = undefined;
     }
-    if (res.ok) {
+    if (res.status >= 200 && res.status < 300) {
       const parsed = schema.safeParse(json);
       if (parsed.success) return parsed.data;
       // a 2xx we cannot read may still mean a task was created
@@ -119,7 +104,7 @@ export class DashScopeClient implements VideoProvider {
     const code = (err.success ? err.data.code : undefined) ?? `HTTP${res.status}`;
     const message =
       (err.success ? err.data.message : undefined) ?? `DashScope answered HTTP ${res.status}.`;
-    throw classify(res.status, code, message, retryAfterMs(res));
+    throw classify(res.status, code, message, retryAfterMs(res.headers['retry-after']));
   }
 
   async submit(body: RequestBody, opts: SubmitOptions): Promise<SubmitResult> {
@@ -139,7 +124,7 @@ export class DashScopeClient implements VideoProvider {
       },
       opts.signal,
     );
-    const answer = await this.parse('create', res, createAnswerSchema);
+    const answer = this.parse('create', res, createAnswerSchema);
     const status = answer.output.task_status === 'RUNNING' ? 'RUNNING' : 'PENDING';
     return { upstreamTaskId: answer.output.task_id, view: { kind: status } };
   }
@@ -151,7 +136,7 @@ export class DashScopeClient implements VideoProvider {
       { method: 'GET' },
       signal,
     );
-    return toUpstreamView(await this.parse('read', res, taskBodySchema));
+    return toUpstreamView(this.parse('read', res, taskBodySchema));
   }
 
   async list(filter: ListFilter, signal?: AbortSignal): Promise<ListPage> {
@@ -164,7 +149,7 @@ export class DashScopeClient implements VideoProvider {
     if (filter.model) q.set('model_name', filter.model);
     if (filter.status) q.set('status', filter.status);
     const res = await this.call('read', `/tasks?${q.toString()}`, { method: 'GET' }, signal);
-    const body = await this.parse('read', res, listBodySchema);
+    const body = this.parse('read', res, listBodySchema);
     return {
       total: body.total ?? body.data.length,
       tasks: body.data.map((d) => ({
@@ -185,7 +170,7 @@ export class DashScopeClient implements VideoProvider {
       { method: 'POST' },
       signal,
     );
-    await this.parse('read', res, errorBodySchema);
+    this.parse('read', res, errorBodySchema);
   }
 
   /** Result links are public signed OSS URLs; no key is sent with them. */

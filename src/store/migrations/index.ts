@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-rate-limits.js';
+import * as m0003 from './0003-lost-submit-evidence.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-rate-limits': m0002,
+  '0003-lost-submit-evidence': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {
