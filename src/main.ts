@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from './auth/token-service.js';
 import { bootstrap, bootstrapBanner, ensureDefaultChannel } from './bootstrap.js';
@@ -57,6 +58,9 @@ export function storeLocation(config: Config): StoreLocation {
     : { kind: 'sqlite', path: join(config.dataDir, 'vidgate.db') };
 }
 
+/** A partial result copy not written to for this long belongs to a dead process. */
+const PARTIAL_IDLE_MS = 10 * 60 * 1000;
+
 /** The composition root: builds every service from the config and starts HTTP and workers. */
 export async function startVidgate(config: Config, opts: StartOptions = {}): Promise<Vidgate> {
   const clock = opts.clock ?? systemClock;
@@ -71,6 +75,8 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
   const taskStore = new TaskStore(db.kysely, db.capabilities);
   const tokens = new TokenService(accounts, clock);
   const storage = new LocalDiskStorage(config.dataDir);
+  // copies cut off by a crash; a copy still being written is never idle this long
+  const swept = await storage.sweepPartials(PARTIAL_IDLE_MS, clock.now());
   const secrets = join(config.dataDir, 'secrets');
   const links = new LinkSigner(loadOrCreateSecret(join(secrets, 'link-signing.key')));
   const box = new SecretBox(
@@ -146,6 +152,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     { logLevel: config.logLevel },
   );
   const logger: Logger = app.log;
+  if (swept > 0) logger.info({ removed: swept }, 'removed partial result copies left by a crash');
   // processes sharing a database share the upstream accounts' windows through it
   const limiter: RateLimiter = db.capabilities.supportsMultipleProcesses
     ? new SqlRateLimiter(db.kysely)
@@ -259,14 +266,19 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     name: 'tasks',
     concurrency: config.workerConcurrency,
     idleMs: 500,
-    claim: (limit) =>
-      taskStore.claimDue({
+    claim: async (limit) => {
+      // better-sqlite3 answers synchronously, so without this turn a claim, its steps and the
+      // next claim all run as microtasks: a backlog of due tasks held the event loop (and every
+      // GET) for seconds. One batch per turn lets requests in between.
+      await nextTurn();
+      return taskStore.claimDue({
         owner,
         now: clock.now(),
         leaseMs: config.leaseMs,
         limit,
         states: ACTIVE_STATES,
-      }),
+      });
+    },
     handle: (row) => worker.handle(row),
     heartbeat: (ids) => taskStore.extendLeases(ids, owner, clock.now() + config.leaseMs),
     heartbeatMs: config.leaseMs / 3,

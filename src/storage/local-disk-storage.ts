@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ByteRange, MediaStorage, StoredObject } from './media-storage.js';
+
+const PART_SUFFIX = '.part';
 
 /** Results as files under one directory; keys are relative paths chosen by vidgate, not clients. */
 export class LocalDiskStorage implements MediaStorage {
@@ -19,10 +22,26 @@ export class LocalDiskStorage implements MediaStorage {
     return p;
   }
 
+  /** Partial copies of one object: `<name>.<random>.part` next to it. */
+  private async removePartsOf(path: string): Promise<void> {
+    const prefix = `${basename(path)}.`;
+    let names: string[];
+    try {
+      names = await readdir(dirname(path));
+    } catch {
+      return;
+    }
+    for (const n of names)
+      if (n.startsWith(prefix) && n.endsWith(PART_SUFFIX))
+        await rm(join(dirname(path), n), { force: true });
+  }
+
   async put(key: string, body: Readable): Promise<StoredObject> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.part`;
+    // whoever copies a key holds its task's lease: earlier partial copies are a dead copier's
+    await this.removePartsOf(path);
+    const tmp = `${path}.${randomBytes(6).toString('hex')}${PART_SUFFIX}`;
     try {
       await pipeline(body, createWriteStream(tmp));
       await rename(tmp, path);
@@ -55,6 +74,33 @@ export class LocalDiskStorage implements MediaStorage {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const path = this.pathOf(key);
+    await rm(path, { force: true });
+    await this.removePartsOf(path);
+  }
+
+  async sweepPartials(idleMs: number, now: number): Promise<number> {
+    let removed = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile() && e.name.endsWith(PART_SUFFIX)) {
+          const s = await stat(p).catch(() => null);
+          if (s && now - s.mtimeMs >= idleMs) {
+            await rm(p, { force: true });
+            removed++;
+          }
+        }
+      }
+    };
+    await walk(this.root);
+    return removed;
   }
 }

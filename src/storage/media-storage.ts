@@ -16,5 +16,11 @@ export interface MediaStorage {
   put(key: string, body: Readable): Promise<StoredObject>;
   stat(key: string): Promise<StoredObject | null>;
   open(key: string, range?: ByteRange): Promise<Readable>;
+  /** Removes the object and any partial copy of it a crash left behind. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes partial copies not written to for `idleMs`: a process killed during a copy leaves
+   * one, and no live copy sits idle that long. Returns how many were removed.
+   */
+  sweepPartials(idleMs: number, now: number): Promise<number>;
 }

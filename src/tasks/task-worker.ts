@@ -368,6 +368,7 @@ export class TaskWorker extends TaskTransitions {
     } catch (err) {
       const age = this.now() - Number(row.finishedAt ?? this.now());
       if (age > DAY_MS - 3600_000) {
+        await this.d.storage.delete(key);
         return this.fail(
           row,
           'ResultUnavailable',
