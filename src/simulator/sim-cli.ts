@@ -18,6 +18,7 @@ export const SIM_CLI_USAGE = `dashscope simulator: a test double of Alibaba Dash
   --run-ms MIN[,MAX]       run time before timeScale (default 30000,120000)
   --create-rps N  --concurrency N  --query-rps N    default account limits (5, 5, 20)
   --list-lag-ms N          list shows changes only after N ms (default 0)
+  --create-latency-ms MIN[,MAX]  creates are made and answered after MIN–MAX real ms (default 0)
   --list-page-size-cap N   largest honoured page_size (default 100)
   --retention-ms N         UNKNOWN after N ms, before timeScale (default 86400000)
   --seed N                 seed for durations and faults (default 1)
@@ -82,6 +83,7 @@ function toOptions(argv: string[]): SimOptions | 'help' {
       concurrency: { type: 'string' },
       'query-rps': { type: 'string' },
       'list-lag-ms': { type: 'string' },
+      'create-latency-ms': { type: 'string' },
       'list-page-size-cap': { type: 'string' },
       'retention-ms': { type: 'string' },
       seed: { type: 'string' },
@@ -119,6 +121,7 @@ function toOptions(argv: string[]): SimOptions | 'help' {
     timeScale,
     durations: { queueMs: queueMs ?? [1000, 5000], runMs: runMs ?? [30_000, 120_000] },
     listLagMs: int('list-lag-ms', v['list-lag-ms']),
+    createLatencyMs: range('create-latency-ms', v['create-latency-ms']),
     listPageSizeCap: int('list-page-size-cap', v['list-page-size-cap']),
     retentionMs: int('retention-ms', v['retention-ms']),
     seed: int('seed', v.seed),
