@@ -76,19 +76,25 @@ function overlapping(all: UnansweredSubmit[], rowId: string, now: number): Unans
   return group;
 }
 
-/** Every page of the model's tasks created in [start, end], or undefined if too many. */
+/**
+ * Every page of the model's tasks created in [start, end], or undefined if too many. The list is
+ * newest first, so a task created while the pages are read pushes older ones down a page: some
+ * are then read twice (kept once), none is skipped.
+ */
 async function listWhole(
   list: LostSubmitDeps['list'],
   model: string,
   startTime: number,
   endTime: number,
 ): Promise<ListedTask[] | undefined> {
-  const out: ListedTask[] = [];
+  const out = new Map<string, ListedTask>();
+  let pageSize = 0;
   for (let pageNo = 1; pageNo <= MAX_LIST_PAGES; pageNo++) {
     const page = await list({ model, startTime, endTime, pageNo, pageSize: LIST_PAGE_SIZE });
-    out.push(...page.tasks);
-    // the upstream may cut page_size silently: stop on an empty page or once `total` is read
-    if (page.tasks.length === 0 || out.length >= page.total) return out;
+    for (const t of page.tasks) out.set(t.upstreamTaskId, t);
+    // the upstream may cut page_size silently: the longest page seen is its real size
+    pageSize = Math.max(pageSize, page.tasks.length);
+    if (page.tasks.length === 0 || pageNo * pageSize >= page.total) return [...out.values()];
   }
   return undefined;
 }

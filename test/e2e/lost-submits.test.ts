@@ -26,6 +26,8 @@ describe('lost submits are never crossed', () => {
     sim = await startDashScopeSimulator({
       accounts: [{ id: 'acct', region: 'beijing', keys: [KEY] }],
       durations: { queueMs: 100, runMs: 600 },
+      // one task a page: the list must be read to its last page to see both tasks
+      listPageSizeCap: 1,
     });
     vg = await startTestVidgate({
       env: {
