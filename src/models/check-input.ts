@@ -14,8 +14,9 @@ type Fields = Record<string, unknown>;
 const absent = (v: unknown): boolean => v === undefined || v === null;
 
 /**
- * Checks `input.*` against the model. Over-long prompts pass: DashScope truncates them, and so
- * does the effective request. Fields outside vidgate's knowledge pass untouched.
+ * Checks `input.*` against the model. Over-long prompts pass up to the bounds of
+ * request-bounds.ts and are truncated, as DashScope truncates them. Fields outside vidgate's
+ * knowledge pass untouched.
  */
 export function checkInput(model: ModelSpec, input: Fields): RequestProblem | null {
   return (

@@ -1,4 +1,5 @@
 import { CREATE_ROUTES } from '../http/routes/bailian.create.js';
+import { PROMPT_REFUSE_FACTOR } from './request-bounds.js';
 import { DECISIONS, SEED_DEVIATIONS, type Decision } from './model-decisions.js';
 import {
   describeDurations,
@@ -91,10 +92,11 @@ function markdownTable(head: string[], rows: string[][]): string[] {
 }
 
 function inputLines(m: ModelSpec): string[] {
-  const prompt = `up to ${m.promptMaxChars} characters (longer prompts are truncated)`;
+  const cap = (n: number) =>
+    `up to ${n} characters (longer ones are truncated to that, as DashScope does; more than ${n * PROMPT_REFUSE_FACTOR} are refused)`;
   const lines = [
-    `- ${code('input.prompt')}: ${m.promptRequired ? 'required, not blank' : 'optional'}; ${prompt}.`,
-    `- ${code('input.negative_prompt')}: optional; up to ${m.negativePromptMaxChars} characters (truncated beyond).`,
+    `- ${code('input.prompt')}: ${m.promptRequired ? 'required, not blank' : 'optional'}; ${cap(m.promptMaxChars)}.`,
+    `- ${code('input.negative_prompt')}: optional; ${cap(m.negativePromptMaxChars)}.`,
   ];
   const { firstFrame, audio, references } = m.media;
   if (firstFrame) {

@@ -1,6 +1,7 @@
 import type { ApiErrorCode } from '../http/errors.js';
 import { checkInput } from './check-input.js';
 import { checkParameters } from './check-parameters.js';
+import { checkBounds, truncatePrompts } from './request-bounds.js';
 import {
   findModel,
   MODE_LABELS,
@@ -34,8 +35,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * the field and what is allowed.
  *
  * The returned body is what gets stored and sent upstream: the client's, with
- * `parameters.resolution` normalised to DashScope's upper case and a missing `parameters`
- * replaced by `{}`.
+ * `parameters.resolution` normalised to DashScope's upper case, prompts cut to the model's
+ * lengths (as DashScope cuts them) and a missing `parameters` replaced by `{}`. Bodies beyond
+ * the bounds of request-bounds.ts are refused.
  */
 export function validateRequest(mode: ModelMode, raw: unknown): ValidationResult {
   if (!isObject(raw)) {
@@ -74,9 +76,20 @@ export function validateRequest(mode: ModelMode, raw: unknown): ValidationResult
   const input = raw.input;
   const parameters = isObject(raw.parameters) ? raw.parameters : {};
 
-  const problem = checkInput(model, input) ?? checkParameters(model, parameters);
+  const problem =
+    checkBounds(model, input, parameters) ??
+    checkInput(model, input) ??
+    checkParameters(model, parameters);
   if (problem) return fail(problem.message, problem.code);
-  return { ok: true, model, body: { model: model.name, input, parameters: normalise(parameters) } };
+  return {
+    ok: true,
+    model,
+    body: {
+      model: model.name,
+      input: truncatePrompts(model, input),
+      parameters: normalise(parameters),
+    },
+  };
 }
 
 function normalise(p: Record<string, unknown>): Record<string, unknown> {
