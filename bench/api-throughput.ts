@@ -11,13 +11,13 @@
  * stdout, and a Markdown table of it goes to stderr.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { withTestPostgres, type TestPostgres } from '../test/support/postgres.js';
 import { startVidgateProcess, type VidgateProcess } from '../test/support/vidgate-process.js';
 import { makeTempDir, removeDir } from '../test/e2e/helpers.js';
+import { Client } from './http-client.js';
 
 const argsSchema = z.object({
   seconds: z.coerce.number().positive().default(10),
@@ -57,11 +57,6 @@ interface RunResult {
   tasksStored: number;
 }
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
 function log(message: string): void {
   process.stderr.write(`[api-throughput] ${message}\n`);
 }
@@ -73,54 +68,6 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
-
-class Client {
-  private readonly agent: Agent;
-  private readonly url: URL;
-
-  constructor(
-    base: string,
-    private readonly token: string,
-    sockets: number,
-  ) {
-    this.url = new URL(base);
-    this.agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  }
-
-  send(method: 'GET' | 'POST', path: string, body?: string): Promise<Reply> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(body));
-    }
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent: this.agent,
-          host: this.url.hostname,
-          port: this.url.port,
-          method,
-          path,
-          headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
 
 const createdSchema = z.object({ output: z.object({ task_id: z.string().min(1) }) });
 const queriedSchema = z.object({ output: z.object({ task_status: z.string() }) });

@@ -49,7 +49,7 @@ export function makeWorkload(tasks: number, seed: number, timeScale: number): Wo
   return { tasks, seed, timeScale, durations };
 }
 
-const PROMPT_PREFIX = 'polling benchmark task #';
+export const PROMPT_PREFIX = 'polling benchmark task #';
 
 export function benchPrompt(index: number): string {
   return `${PROMPT_PREFIX}${index}`;

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from './auth/token-service.js';
-import { bootstrap, bootstrapBanner, ensureDefaultChannel } from './bootstrap.js';
+import { announceFirstToken, bootstrap, ensureDefaultChannel } from './bootstrap.js';
 import { ChannelPool } from './channels/channel-pool.js';
 import { ChannelService } from './channels/channel-service.js';
 import { SecretBox } from './channels/secret-box.js';
@@ -11,10 +12,10 @@ import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
 import { Runner } from './jobs/runner.js';
 import { locateMediaTools, type MediaTools } from './media/ffmpeg.js';
-import { DASHSCOPE_MEDIA_RULES, MediaChecker, mediaRulesFromTable } from './media/media-checker.js';
+import type { CheckedMediaReader } from './media/checked-media.js';
+import type { MediaChecker } from './media/media-checker.js';
+import { buildMediaChecker } from './media/build-media-checker.js';
 import type { MediaFetcher } from './media/media-fetcher.js';
-import { SafeMediaFetcher } from './media/safe-media-fetcher.js';
-import { findModel } from './models/model-table.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
 import { SqlRateLimiter } from './ratelimit/sql-rate-limiter.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
@@ -22,8 +23,11 @@ import { systemClock, type Clock } from './shared/clock.js';
 import { newId } from './shared/ids.js';
 import { LinkSigner } from './shared/link-signer.js';
 import type { Logger } from './shared/logger.js';
-import { loadOrCreateSecret } from './shared/secret-file.js';
+import { redactValues } from './shared/redact.js';
+import { encryptionKey, linkSigningKey, tokenHashKey } from './shared/server-keys.js';
 import { LocalDiskStorage } from './storage/local-disk-storage.js';
+import { TaskInputs } from './tasks/task-inputs.js';
+import { IntakePool } from './jobs/intake-pool.js';
 import { AccountStore } from './store/account-store.js';
 import { ChannelStore } from './store/channel-store.js';
 import { openDatabase, type Db, type StoreLocation } from './store/database.js';
@@ -41,6 +45,7 @@ export interface Vidgate {
   db: Db;
   tools: MediaTools;
   channels: ChannelService;
+  tokens: TokenService;
   /** the first token, when this start created it */
   bootstrapToken: string | null;
   stop(): Promise<void>;
@@ -58,12 +63,27 @@ export function storeLocation(config: Config): StoreLocation {
     : { kind: 'sqlite', path: join(config.dataDir, 'vidgate.db') };
 }
 
+/** Threads for large create bodies: one core is left to the event loop. */
+const INTAKE_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
+
 /** A partial result copy not written to for this long belongs to a dead process. */
 const PARTIAL_IDLE_MS = 10 * 60 * 1000;
 
 /** The composition root: builds every service from the config and starts HTTP and workers. */
 export async function startVidgate(config: Config, opts: StartOptions = {}): Promise<Vidgate> {
   const clock = opts.clock ?? systemClock;
+  // Everything this process creates in the data dir (database, WAL, results, renders, secrets)
+  // is the service's alone, whatever umask it was started with. A mode at each creation site
+  // would miss the files ffmpeg writes as a child process, and any site added later; the umask
+  // covers both. An existing data dir (perhaps a mounted volume) keeps the mode it has.
+  process.umask(0o077);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  redactValues([
+    config.bootstrapToken,
+    config.adminToken,
+    config.dashscopeApiKey,
+    config.encryptionKey?.toString('base64'),
+  ]);
   const tools = locateMediaTools({
     ffmpegPath: config.ffmpegPath,
     ffprobePath: config.ffprobePath,
@@ -73,29 +93,14 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
   const accounts = new AccountStore(db.kysely);
   const channelStore = new ChannelStore(db.kysely);
   const taskStore = new TaskStore(db.kysely, db.capabilities);
-  const tokens = new TokenService(accounts, clock);
+  const tokens = new TokenService(accounts, clock, tokenHashKey(config));
   const storage = new LocalDiskStorage(config.dataDir);
   // copies cut off by a crash; a copy still being written is never idle this long
   const swept = await storage.sweepPartials(PARTIAL_IDLE_MS, clock.now());
-  const secrets = join(config.dataDir, 'secrets');
-  const links = new LinkSigner(loadOrCreateSecret(join(secrets, 'link-signing.key')));
-  const box = new SecretBox(
-    config.encryptionKey ?? loadOrCreateSecret(join(secrets, 'encryption.key')).subarray(0, 32),
-  );
+  const links = new LinkSigner(linkSigningKey(config));
+  const box = new SecretBox(encryptionKey(config));
   const channels = new ChannelService(channelStore, box, clock);
-  const fetcher = new SafeMediaFetcher({ timeoutMs: 60_000, allowHosts: config.mediaAllowHosts });
-  const mediaTmp = join(config.dataDir, 'tmp');
-  mkdirSync(mediaTmp, { recursive: true });
-  const media = new MediaChecker({
-    fetcher,
-    tools,
-    policy: fetcher.policy,
-    tempDir: mediaTmp,
-    rulesFor: (m) => {
-      const spec = findModel(m);
-      return spec ? mediaRulesFromTable(spec.media) : DASHSCOPE_MEDIA_RULES;
-    },
-  });
+  const { fetcher, media, checkedMedia } = buildMediaChecker(config, tools);
 
   // serialised across processes: N processes starting together on an empty database create one
   // account, one bootstrap token and one default channel, not N (or a crash on a unique key)
@@ -126,9 +131,26 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
 
   let wake = (): void => undefined;
   let publicUrl = config.publicUrl;
+  const inputs = new TaskInputs(storage);
+  // large create bodies are parsed and checked off the event loop (only the API role takes any)
+  const intake =
+    config.role === 'worker'
+      ? null
+      : new IntakePool(
+          {
+            dataDir: config.dataDir,
+            mediaAllowHosts: [...config.mediaAllowHosts],
+            ffmpegPath: config.ffmpegPath,
+            ffprobePath: config.ffprobePath,
+            pathEnv: config.pathEnv,
+          },
+          INTAKE_THREADS,
+        );
   const taskService = new TaskService(taskStore, clock, {
     dispatchTimeoutMs: config.dispatchTimeoutMs,
     media,
+    inputs,
+    ...(intake ? { parseLarge: intake.run.bind(intake) } : {}),
     onCreated: () => wake(),
   });
   const app = createApp(
@@ -149,7 +171,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
         await taskStore.nextDueAt(['QUEUED']);
       },
     },
-    { logLevel: config.logLevel },
+    { logLevel: config.logLevel, http: config.http },
   );
   const logger: Logger = app.log;
   if (swept > 0) logger.info({ removed: swept }, 'removed partial result copies left by a crash');
@@ -173,6 +195,8 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
           limiter,
           fetcher,
           media,
+          inputs,
+          checkedMedia,
         });
   wake = () => background?.wake();
 
@@ -184,8 +208,16 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
   } else {
     await app.ready();
   }
-  if (boot.token && opts.printBanner) {
-    process.stdout.write(bootstrapBanner(boot.token, publicUrl, boot.examplesDir));
+  if (boot.created && opts.printBanner) {
+    const interactive = process.stdout.isTTY === true;
+    process.stdout.write(
+      announceFirstToken(boot.created, {
+        publicUrl,
+        examplesDir: boot.examplesDir,
+        dataDir: config.dataDir,
+        interactive,
+      }),
+    );
   }
 
   let stopped = false;
@@ -195,11 +227,13 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     db,
     tools,
     channels,
-    bootstrapToken: boot.token,
+    tokens,
+    bootstrapToken: boot.created?.token ?? null,
     async stop() {
       if (stopped) return;
       stopped = true;
       await app.close();
+      await intake?.close();
       await background?.stop();
       await limiter.close?.();
       await db.close();
@@ -220,6 +254,8 @@ interface WorkerParts {
   limiter: RateLimiter;
   fetcher: MediaFetcher;
   media: MediaChecker;
+  inputs: TaskInputs;
+  checkedMedia: CheckedMediaReader;
 }
 
 /** The background half: channel pool, task runner and status sweep. */
@@ -232,6 +268,7 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
       logger,
       tools: p.tools,
       fetcher: p.fetcher,
+      checkedMedia: p.checkedMedia,
       workDir: join(config.dataDir, 'sandbox'),
       sandboxTimeScale: config.sandboxTimeScale,
     },
@@ -260,8 +297,10 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     owner,
     reconcileWindowMs: config.reconcileWindowMs,
     media: p.media,
+    inputs: p.inputs,
     onQueueWoken: () => runner?.wake(),
   });
+  let stopping = false;
   const runner = new Runner<TaskRow>({
     name: 'tasks',
     concurrency: config.workerConcurrency,
@@ -271,6 +310,8 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
       // next claim all run as microtasks: a backlog of due tasks held the event loop (and every
       // GET) for seconds. One batch per turn lets requests in between.
       await nextTurn();
+      // a stop asked for during that turn must not be answered with freshly leased tasks
+      if (stopping) return [];
       return taskStore.claimDue({
         owner,
         now: clock.now(),
@@ -305,6 +346,7 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
   return {
     wake: () => runner.wake(),
     async stop() {
+      stopping = true;
       for (const t of timers) clearInterval(t);
       sweeper.stop();
       await sweeping;

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { displayPrefix, generateToken, hasValidChecksum, hashToken } from './token-format.js';
+import {
+  displayPrefix,
+  generateToken,
+  hasValidChecksum,
+  keyedTokenHash,
+  legacyTokenHash,
+} from './token-format.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SHAPE = /^vg_[0-9A-Za-z]{38}$/;
@@ -52,22 +58,39 @@ void describe('hasValidChecksum', () => {
   });
 });
 
-void describe('hashToken', () => {
-  it('is stable: stored hashes must keep matching across releases', () => {
-    // sha256 test vectors (FIPS 180-2); a different hash would lock every existing token out
+void describe('legacyTokenHash', () => {
+  it('is stable: rows from before keyed hashes must still be found to be upgraded', () => {
+    // sha256 test vectors (FIPS 180-2); a different hash would lock every legacy token out
     assert.equal(
-      hashToken('abc'),
+      legacyTokenHash('abc'),
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
-    assert.equal(hashToken(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    assert.equal(
+      legacyTokenHash(''),
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+  });
+});
+
+void describe('keyedTokenHash', () => {
+  it('is HMAC-SHA-256: stored hashes must keep matching across releases', () => {
+    // RFC 4231 test case 2
+    assert.equal(
+      keyedTokenHash(Buffer.from('Jefe'), 'what do ya want for nothing?'),
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
     const token = generateToken();
-    assert.equal(hashToken(token), hashToken(token));
-    assert.match(hashToken(token), /^[0-9a-f]{64}$/);
+    const key = Buffer.alloc(32, 7);
+    assert.equal(keyedTokenHash(key, token), keyedTokenHash(key, token));
+    assert.match(keyedTokenHash(key, token), /^[0-9a-f]{64}$/);
   });
 
-  it('differs for tokens that differ in one character', () => {
+  it('differs by key, from the unkeyed hash, and for tokens one character apart', () => {
     const token = generateToken();
-    assert.notEqual(hashToken(token), hashToken(withCharChanged(token, 10)));
+    const key = Buffer.alloc(32, 7);
+    assert.notEqual(keyedTokenHash(key, token), keyedTokenHash(Buffer.alloc(32, 8), token));
+    assert.notEqual(keyedTokenHash(key, token), legacyTokenHash(token));
+    assert.notEqual(keyedTokenHash(key, token), keyedTokenHash(key, withCharChanged(token, 10)));
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const PREFIX = 'vg_';
@@ -33,8 +33,20 @@ export function hasValidChecksum(token: string): boolean {
   return checksum(body) === token.slice(-6);
 }
 
-/** Tokens are stored and looked up only by this hash. */
-export function hashToken(token: string): string {
+/**
+ * How a stored token hash was made: `hmac-sha256` keyed by a server secret (ADR 0005, amended),
+ * or the unkeyed `sha256` of rows written before migration 0004, upgraded on their next use.
+ */
+export const TOKEN_HASH_SCHEMES = ['sha256', 'hmac-sha256'] as const;
+export type TokenHashScheme = (typeof TOKEN_HASH_SCHEMES)[number];
+
+/** What tokens are stored and looked up by: without the key, a stolen database checks nothing. */
+export function keyedTokenHash(key: Buffer, token: string): string {
+  return createHmac('sha256', key).update(token, 'utf8').digest('hex');
+}
+
+/** The hash of rows written before keyed hashes; only ever computed to find and upgrade them. */
+export function legacyTokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 

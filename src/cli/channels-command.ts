@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChannelError, ChannelService } from '../channels/channel-service.js';
 import { SecretBox } from '../channels/secret-box.js';
@@ -6,7 +5,7 @@ import type { Config } from '../config/load.js';
 import { storeLocation } from '../main.js';
 import { findProvider } from '../providers/registry.js';
 import { systemClock } from '../shared/clock.js';
-import { loadOrCreateSecret } from '../shared/secret-file.js';
+import { encryptionKey } from '../shared/server-keys.js';
 import { ChannelStore } from '../store/channel-store.js';
 import { openDatabase } from '../store/database.js';
 
@@ -48,12 +47,9 @@ export async function channelsCommand(
   const [verb, name] = positionals;
   const db = await openDatabase(storeLocation(config));
   try {
-    const key =
-      config.encryptionKey ??
-      loadOrCreateSecret(join(config.dataDir, 'secrets', 'encryption.key')).subarray(0, 32);
     const service = new ChannelService(
       new ChannelStore(db.kysely),
-      new SecretBox(key),
+      new SecretBox(encryptionKey(config)),
       systemClock,
     );
     switch (verb) {

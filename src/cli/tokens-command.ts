@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { TokenService } from '../auth/token-service.js';
 import type { Config } from '../config/load.js';
 import { systemClock } from '../shared/clock.js';
+import { tokenHashKey } from '../shared/server-keys.js';
 import { AccountStore } from '../store/account-store.js';
 import { openDatabase } from '../store/database.js';
 import { storeLocation } from '../main.js';
@@ -27,7 +28,8 @@ export async function tokensCommand(
   const db = await openDatabase(storeLocation(config));
   try {
     const accounts = new AccountStore(db.kysely);
-    const tokens = new TokenService(accounts, systemClock);
+    // the server's key, so the server recognises the tokens created here
+    const tokens = new TokenService(accounts, systemClock, tokenHashKey(config));
     const [verb, arg] = positionals;
     if (group === 'accounts' && verb === 'list') {
       for (const a of await accounts.listAccounts()) out(`${a.id}\t${a.name}`);
@@ -45,7 +47,7 @@ export async function tokensCommand(
           out(JSON.stringify({ id: issued.record.id, account_id: accountId, token: issued.token }));
         else
           out(
-            `created ${issued.record.id} for account ${values.account ?? 'default'}\n${issued.token}\n(shown once; vidgate stores only its hash)`,
+            `created ${issued.record.id} for account ${values.account ?? 'default'}\n${issued.token}\n(shown once; vidgate stores only a keyed hash of it)`,
           );
         return 0;
       }

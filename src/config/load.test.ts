@@ -94,7 +94,7 @@ void describe('loadConfig values', () => {
   });
 
   it('keeps a valid bootstrap token as given', () => {
-    const token = 'a-long-enough-bootstrap-token';
+    const token = 'A-long-enough-bootstrap-token-0123456789';
     assert.equal(loadConfig({ VIDGATE_BOOTSTRAP_TOKEN: token }, CWD).bootstrapToken, token);
   });
 

@@ -1,5 +1,23 @@
 import { isAbsolute, resolve } from 'node:path';
-import { configSchema, type RawConfig } from './schema.js';
+import { configSchema, listEntries, type RawConfig } from './schema.js';
+
+/** The HTTP edge: socket and route timeouts, CORS, failed-authentication throttling. */
+export interface HttpEdgeConfig {
+  readonly headersTimeoutMs: number;
+  /** receiving the whole request, body included */
+  readonly requestTimeoutMs: number;
+  /** no byte either way on a connection with a request in flight */
+  readonly idleTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  /** answering once the request is in */
+  readonly routeTimeoutMs: number;
+  /** exact origins, or `['*']`; empty means no CORS headers at all */
+  readonly corsOrigins: readonly string[];
+  readonly authFailureLimit: number;
+  readonly authFailureWindowMs: number;
+  /** proxies whose X-Forwarded-For is believed; empty means the connecting address */
+  readonly trustProxy: readonly string[];
+}
 
 export interface Config {
   readonly port: number;
@@ -27,6 +45,7 @@ export interface Config {
   readonly ffmpegPath: string | undefined;
   readonly ffprobePath: string | undefined;
   readonly pathEnv: string;
+  readonly http: HttpEdgeConfig;
 }
 
 export class ConfigError extends Error {
@@ -85,5 +104,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     ffmpegPath: c.FFMPEG_PATH,
     ffprobePath: c.FFPROBE_PATH,
     pathEnv: env.PATH ?? '',
+    http: Object.freeze({
+      headersTimeoutMs: c.VIDGATE_HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: c.VIDGATE_HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: c.VIDGATE_HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: c.VIDGATE_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      routeTimeoutMs: c.VIDGATE_HTTP_ROUTE_TIMEOUT_SECONDS * 1000,
+      corsOrigins: Object.freeze(listEntries(c.VIDGATE_CORS_ORIGINS)),
+      authFailureLimit: c.VIDGATE_AUTH_FAILURE_LIMIT,
+      authFailureWindowMs: c.VIDGATE_AUTH_FAILURE_WINDOW_SECONDS * 1000,
+      trustProxy: Object.freeze(listEntries(c.VIDGATE_TRUST_PROXY)),
+    }),
   });
+}
+
+/** The HTTP edge settings of an empty environment, for apps built without a Config. */
+export function defaultHttpEdgeConfig(): HttpEdgeConfig {
+  return loadConfig({}).http;
 }

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { isStrongToken, TOKEN_STRENGTH_RULE } from '../auth/token-strength.js';
 import { z } from 'zod';
 
 /** `PORT=` must not coerce to 0 (an ephemeral port): an empty number is no number. */
@@ -26,6 +28,35 @@ const optionalText = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
+/** Entries of a comma-separated setting, blanks dropped. */
+export const listEntries = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+
+/** `*`, or exact origins as browsers send them (`https://app.example.com`, no path). */
+const corsOrigins = optionalText.refine((v) => {
+  const entries = listEntries(v);
+  if (entries.includes('*')) return entries.length === 1;
+  return entries.every((e) => URL.canParse(e) && new URL(e).origin === e);
+}, 'must be * or comma-separated origins such as https://app.example.com (scheme://host[:port], lowercase, no path)');
+
+/** Addresses or CIDR ranges of the reverse proxies in front, or proxy-addr's named ranges. */
+const trustedProxies = optionalText.refine(
+  (v) =>
+    listEntries(v).every((e) => {
+      if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) return true;
+      const [address = '', bits, ...rest] = e.split('/');
+      const family = isIP(address);
+      if (family === 0 || rest.length > 0) return false;
+      if (bits === undefined) return true;
+      const n = Number(bits);
+      return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+    }),
+  'must be comma-separated IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal)',
+);
+
 /**
  * Every setting vidgate reads, with its default. Keys are the environment variable names;
  * docs/configuration.md is checked against this list by a test.
@@ -43,7 +74,7 @@ export const configSchema = z.object({
     .pipe(z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional())
     .describe('base of the links vidgate hands out (default http://localhost:PORT)'),
   VIDGATE_BOOTSTRAP_TOKEN: optionalText
-    .pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .pipe(z.string().refine(isStrongToken, TOKEN_STRENGTH_RULE).optional())
     .describe('value of the first token created on an empty store'),
   VIDGATE_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -96,10 +127,37 @@ export const configSchema = z.object({
     )
     .describe('key that encrypts upstream API keys at rest (default: a key file in the data dir)'),
   VIDGATE_ADMIN_TOKEN: optionalText
-    .pipe(z.string().min(16, 'must be at least 16 characters').optional())
+    .pipe(z.string().refine(isStrongToken, TOKEN_STRENGTH_RULE).optional())
     .describe('bearer token of the /admin API; unset = admin API off'),
   VIDGATE_MEDIA_ALLOW_HOSTS: optionalText.describe(
-    'comma-separated host or host:port list the media fetcher may reach even if private',
+    'comma-separated host or host:port list that input media and upstream result links may reach even if private',
+  ),
+  VIDGATE_HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt(20).describe(
+    'time a client has to send the request line and headers (capped at the request timeout)',
+  ),
+  VIDGATE_HTTP_REQUEST_TIMEOUT_SECONDS: positiveInt(600).describe(
+    'time a client has to send a whole request, body included (28 MB needs ~47 KB/s)',
+  ),
+  VIDGATE_HTTP_IDLE_TIMEOUT_SECONDS: positiveInt(60).describe(
+    'a request whose connection carries no byte for this long is cut',
+  ),
+  VIDGATE_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt(72).describe(
+    'an idle keep-alive connection is closed after this long',
+  ),
+  VIDGATE_HTTP_ROUTE_TIMEOUT_SECONDS: positiveInt(30).describe(
+    'time a route has to answer once the request is in (uploads and downloads also get the request timeout)',
+  ),
+  VIDGATE_CORS_ORIGINS: corsOrigins.describe(
+    'browser origins allowed to call the API (exact origins or *); unset = no CORS headers',
+  ),
+  VIDGATE_AUTH_FAILURE_LIMIT: positiveInt(20).describe(
+    'failed authentications one client address may make per window before it gets 429',
+  ),
+  VIDGATE_AUTH_FAILURE_WINDOW_SECONDS: positiveInt(10).describe(
+    'the window of VIDGATE_AUTH_FAILURE_LIMIT',
+  ),
+  VIDGATE_TRUST_PROXY: trustedProxies.describe(
+    'reverse proxies whose X-Forwarded-For names the client; unset = the connecting address',
   ),
   FFMPEG_PATH: optionalText.describe('ffmpeg binary (default: PATH, then the npm-shipped one)'),
   FFPROBE_PATH: optionalText.describe('ffprobe binary (default: PATH, then the npm-shipped one)'),

@@ -204,8 +204,13 @@ function parseAllowEntry(entry: string): AllowEntry {
 export class AddressPolicy {
   private readonly allow: readonly AllowEntry[];
 
-  constructor(allowHosts: readonly string[] = []) {
+  constructor(private readonly allowHosts: readonly string[] = []) {
     this.allow = allowHosts.filter((h) => h.trim() !== '').map(parseAllowEntry);
+  }
+
+  /** This policy with more allow-listed entries (same syntax); this one is left unchanged. */
+  withHosts(extra: readonly string[]): AddressPolicy {
+    return extra.length === 0 ? this : new AddressPolicy([...this.allowHosts, ...extra]);
   }
 
   /** True when the URL's host (and port, if the entry names one) is allow-listed. */

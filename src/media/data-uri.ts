@@ -4,6 +4,7 @@ export interface DataUri {
   bytes: Buffer;
 }
 
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const DATA_URI = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)?((?:;[a-z0-9-]+=[^;,]*)*)(;base64)?,/i;
 
 /** Parses `data:[mime][;params][;base64],payload`; null when the text is not a data URI. */
@@ -13,8 +14,12 @@ export function parseDataUri(text: string): DataUri | null {
   const payload = text.slice(m[0].length);
   const mimeType = (m[1] ?? 'text/plain').toLowerCase();
   if (m[3]) {
-    const clean = payload.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) return null;
+    // payloads run to megabytes and rarely hold line breaks: test before copying without them
+    let clean = payload;
+    if (!BASE64.test(clean)) {
+      clean = payload.replace(/\s+/g, '');
+      if (!BASE64.test(clean)) return null;
+    }
     return { mimeType, bytes: Buffer.from(clean, 'base64') };
   }
   try {

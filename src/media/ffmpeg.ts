@@ -124,6 +124,20 @@ export function locateMediaTools(opts: {
   };
 }
 
+/**
+ * A tool that ran and exited non-zero: for ffprobe on an input, the bytes are not the media they
+ * claim to be. The message carries stderr (paths included), so it is for logs, never clients.
+ */
+export class ToolExitError extends Error {
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+  ) {
+    super(message);
+    this.name = 'ToolExitError';
+  }
+}
+
 function tailLines(text: string, count: number): string {
   const lines = text.trimEnd().split(/\r?\n/);
   return lines.slice(-count).join('\n');
@@ -207,7 +221,7 @@ export async function runTool(
       }
       const status = code === null ? `signal ${sig ?? 'unknown'}` : `code ${code}`;
       const tail = tailLines(stderr, STDERR_TAIL_LINES);
-      reject(new Error(`${bin} exited with ${status}${tail ? `:\n${tail}` : ''}`));
+      reject(new ToolExitError(`${bin} exited with ${status}${tail ? `:\n${tail}` : ''}`, tail));
     });
   });
 }

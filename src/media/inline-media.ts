@@ -5,7 +5,11 @@ import { imageSize } from 'image-size';
 import { parseDataUri } from './data-uri.js';
 import type { MediaTools } from './ffmpeg.js';
 import { formatBytes } from './media-fetcher.js';
-import { probeMedia, type MediaProbe } from './probe.js';
+import { imageIsComplete } from './image-integrity.js';
+import { probeMedia, UndecodableMediaError, type MediaProbe } from './probe.js';
+import { sniffMediaFormat } from './sniff.js';
+
+export { sniffMediaFormat } from './sniff.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'webp';
 export type AudioFormat = 'wav' | 'mp3';
@@ -92,53 +96,8 @@ export function mediaCategory(format: MediaFormat): 'image' | 'audio' | 'video' 
 const isImageFormat = (f: MediaFormat): f is ImageFormat => CATEGORY[f] === 'image';
 const isVideoFormat = (f: MediaFormat): f is VideoFormat => CATEGORY[f] === 'video';
 
-/** DIB header sizes of real BMPs; "BM" alone also starts plenty of text files. */
-const BMP_DIB_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
-/** ISO-BMFF brands of still-image formats (HEIC, AVIF) that share MP4's container. */
-const IMAGE_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
-const QUICKTIME_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
-
 const ascii = (b: Uint8Array, from: number, to: number) =>
   Buffer.from(b.subarray(from, to)).toString('latin1');
-
-/** Identifies a file by its magic bytes; the declared MIME type or file name is not trusted. */
-export function sniffMediaFormat(head: Uint8Array): MediaFormat | null {
-  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))) {
-    return 'png';
-  }
-  if (b.length >= 18 && ascii(b, 0, 2) === 'BM' && BMP_DIB_SIZES.has(b.readUInt32LE(14))) {
-    return 'bmp';
-  }
-  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF') {
-    const type = ascii(b, 8, 12);
-    if (type === 'WEBP') return 'webp';
-    if (type === 'WAVE') return 'wav';
-    return null;
-  }
-  if (b.length >= 12 && ascii(b, 4, 8) === 'ftyp') {
-    const brand = ascii(b, 8, 12);
-    if (brand === 'qt  ') return 'mov';
-    if (IMAGE_BRANDS.has(brand) || brand.startsWith('avi')) return null;
-    return 'mp4';
-  }
-  if (b.length >= 8 && QUICKTIME_ATOMS.has(ascii(b, 4, 8))) return 'mov';
-  if (b.length >= 3 && ascii(b, 0, 3) === 'ID3') return 'mp3';
-  const [b0 = 0, b1 = 0, b2 = 0] = b;
-  // MPEG audio frame sync, Layer III, a valid version and bitrate (ADTS/AAC has layer bits 00).
-  if (
-    b.length >= 3 &&
-    b0 === 0xff &&
-    (b1 & 0xe0) === 0xe0 &&
-    (b1 & 0x06) === 0x02 &&
-    ((b1 >> 3) & 3) !== 1 &&
-    b2 >> 4 !== 15
-  ) {
-    return 'mp3';
-  }
-  return null;
-}
 
 /** Playing time of a WAV file from its header (data bytes / byte rate); null if unreadable. */
 export function wavDurationSec(bytes: Buffer): number | null {
@@ -190,6 +149,7 @@ const problem = (message: string, code: MediaProblemCode = 'InvalidParameter'): 
 async function probeSource(
   tools: MediaTools,
   source: MediaSource,
+  format: MediaFormat,
 ): Promise<{ probe: MediaProbe } | { undecodable: true }> {
   let dir: string | null = null;
   try {
@@ -199,11 +159,11 @@ async function probeSource(
       path = join(dir, 'media');
       await writeFile(path, await source.readAll());
     }
-    return { probe: await probeMedia(tools, path) };
+    return { probe: await probeMedia(tools, path, format) };
   } catch (err) {
     // ffprobe exiting non-zero means the bytes are not valid media; anything else (missing
     // binary, timeout) is the gateway's fault and must not be blamed on the request.
-    if (err instanceof Error && /exited with/.test(err.message)) return { undecodable: true };
+    if (err instanceof UndecodableMediaError) return { undecodable: true };
     throw err;
   } finally {
     if (dir !== null) await rm(dir, { recursive: true, force: true });
@@ -217,6 +177,9 @@ function checkImage(field: string, format: ImageFormat, bytes: Buffer, rules: Me
     ({ width, height } = imageSize(bytes));
   } catch {
     return problem(`${field}: the ${LABEL[format]} image could not be read.`);
+  }
+  if (!imageIsComplete(format, bytes)) {
+    return problem(`${field}: the ${LABEL[format]} image is incomplete (cut off or damaged).`);
   }
   const { minSide, maxSide } = rules.image;
   if (Math.min(width, height) < minSide || Math.max(width, height) > maxSide) {
@@ -283,7 +246,7 @@ export async function checkMediaSource(
     }
     throw new Error('checkMediaSource needs ffprobe (MediaTools) to check videos');
   }
-  const probed = await probeSource(tools, source);
+  const probed = await probeSource(tools, source, format);
   const probe = 'probe' in probed ? probed.probe : null;
   if (format === 'mp3') {
     if (!probe?.audio || !/mp3/.test(probe.format) || probe.durationSec === null) {

@@ -1,7 +1,8 @@
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressPolicy } from './address-policy.js';
+import type { CheckedEntry, CheckedMediaStore } from './checked-media.js';
 import { parseDataUri } from './data-uri.js';
 import type { MediaTools } from './ffmpeg.js';
 import {
@@ -15,6 +16,7 @@ import {
   type MediaRules,
 } from './inline-media.js';
 import { MediaFetchError, type MediaFetcher } from './media-fetcher.js';
+import { readHead } from './sniff.js';
 
 export type {
   AudioFormat,
@@ -160,9 +162,10 @@ export interface MediaCheckerOptions {
   tempDir?: string;
   /** the rules for a model name; DASHSCOPE_MEDIA_RULES for every model unless set */
   rulesFor?: (model: string) => MediaRules;
+  /** where checkRemote keeps the checked copies of a task that asks for it (ADR 0009) */
+  checked?: CheckedMediaStore;
 }
 
-const HEAD_BYTES = 4096;
 const isDataUri = (url: string) => /^data:/i.test(url);
 const isOssUrl = (url: string) => /^oss:\/\//i.test(url);
 
@@ -204,17 +207,6 @@ function tooManyVideos(count: number, rules: MediaRules) {
     code: 'InvalidParameter' as const,
     message: `input.reference_urls: at most ${rules.video.maxCount} of the references may be videos, got ${count}.`,
   };
-}
-
-async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -272,16 +264,21 @@ export class MediaChecker {
   }
 
   /**
-   * Downloads every http(s) media URL (oss:// is left to DashScope, data: was checked at
-   * create time) and checks it. Temp files are removed before returning. A verdict is data
-   * for the task; only an aborted `signal` or an infrastructure fault (ffprobe missing) throws.
+   * Downloads every http(s) media URL once (oss:// is left to DashScope, data: was checked at
+   * create time) and checks it. With `keepFor` (a task id) and a store, the checked copies are
+   * kept there for whatever renders the task, so nothing fetches the URLs again; otherwise they
+   * are removed before returning. A verdict is data for the task; only an aborted `signal` or an
+   * infrastructure fault (ffprobe missing) throws.
    */
   async checkRemote(
     body: MediaBody,
     signal?: AbortSignal,
     rules = this.rulesFor(body.model),
+    keepFor?: string,
   ): Promise<MediaVerdict> {
+    const store = keepFor === undefined ? undefined : this.options.checked;
     const media: CheckedMedia[] = [];
+    const kept: CheckedEntry[] = [];
     let videos = 0;
     let dir: string | null = null;
     try {
@@ -294,20 +291,43 @@ export class MediaChecker {
           if (f.kind === 'image-or-video' && format && mediaCategory(format) === 'video') videos++;
           continue;
         }
-        dir ??= await mkdtemp(join(this.tempDir, 'vidgate-media-'));
-        const verdict = await this.checkOne(f, join(dir, `media-${i}`), rules, signal);
+        dir ??= store ? await store.stage() : await mkdtemp(join(this.tempDir, 'vidgate-media-'));
+        const name = `media-${i}`;
+        const verdict = await this.checkOne(f, join(dir, name), rules, !store, signal);
         if (!verdict.ok) return verdict;
         if (verdict.info.kind === 'video') videos++;
         media.push({ field: f.field, info: verdict.info });
+        kept.push({
+          field: f.field,
+          url: f.url,
+          format: verdict.info.format,
+          bytes: verdict.info.bytes,
+          name,
+        });
+      }
+      if (videos > rules.video.maxCount) return tooManyVideos(videos, rules);
+      if (store && keepFor !== undefined && dir !== null) {
+        await store.commit(keepFor, dir, kept);
+        dir = null;
       }
     } finally {
       if (dir !== null) await rm(dir, { recursive: true, force: true });
     }
-    if (videos > rules.video.maxCount) return tooManyVideos(videos, rules);
     return { ok: true, media };
   }
 
-  private async checkOne(f: MediaField, path: string, rules: MediaRules, signal?: AbortSignal) {
+  /** Drops the copies kept for a task (its result is in, or it failed). */
+  async release(taskId: string): Promise<void> {
+    await this.options.checked?.release(taskId);
+  }
+
+  private async checkOne(
+    f: MediaField,
+    path: string,
+    rules: MediaRules,
+    removeAfter: boolean,
+    signal?: AbortSignal,
+  ) {
     const maxBytes =
       f.kind === 'image'
         ? rules.image.maxBytes
@@ -329,7 +349,7 @@ export class MediaChecker {
       const source = { size, head: await readHead(path), readAll: () => readFile(path), path };
       return await checkMediaSource(f.field, source, f.kind, rules, this.options.tools);
     } finally {
-      await rm(path, { force: true });
+      if (removeAfter) await rm(path, { force: true });
     }
   }
 }

@@ -14,6 +14,22 @@ export interface FetchedMedia {
 export interface FetchOptions {
   maxBytes: number;
   signal?: AbortSignal;
+  /** the whole download, redirects included; the fetcher's own default unless set */
+  timeoutMs?: number;
+  /**
+   * `host` / `host:port` entries let through for this fetch only, on top of the fetcher's
+   * allow-list: a channel's own upstream origin for its result links, for example
+   */
+  alsoAllowHosts?: readonly string[];
+}
+
+/** An answered http(s) request whose body has not been read yet. */
+export interface OpenedMedia {
+  /** the body as it arrives; reading it is bounded by the fetch's time limit, not its size */
+  body: Readable;
+  /** Content-Length as declared (already checked against maxBytes), null when absent */
+  declaredBytes: number | null;
+  contentType: string | null;
 }
 
 /** Why media could not be fetched, in DashScope's terms. */
@@ -38,6 +54,11 @@ export function formatBytes(bytes: number): string {
 /** Gets a media input (http(s) URL or data: URI) into a local file. */
 export interface MediaFetcher {
   fetchToFile(url: string, destPath: string, opts: FetchOptions): Promise<FetchedMedia>;
+  /**
+   * Opens an http(s) URL under the same address rules as fetchToFile, for callers that stream
+   * the body elsewhere; they must bound its size themselves.
+   */
+  open(url: string, opts: FetchOptions): Promise<OpenedMedia>;
 }
 
 /** Writes a data: URI's bytes; shared by every fetcher. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MediaTools } from './ffmpeg.js';
 import { locateMediaTools, runTool } from './ffmpeg.js';
-import { isStillImage, probeMedia } from './probe.js';
+import { isStillImage, probeMedia, UndecodableMediaError } from './probe.js';
 
 const tools: MediaTools = locateMediaTools({ pathEnv: process.env['PATH'] ?? '' });
 let dir = '';
@@ -164,9 +164,11 @@ void describe('probeMedia', () => {
   });
 
   void it('rejects files that are missing or not media', async () => {
-    await assert.rejects(probeMedia(tools, join(dir, 'missing.mp4')), /exited with code/);
+    await assert.rejects(probeMedia(tools, join(dir, 'missing.mp4')), { code: 'ENOENT' });
     const junk = join(dir, 'junk.bin');
     writeFileSync(junk, 'definitely not a video');
-    await assert.rejects(probeMedia(tools, junk), /exited with code/);
+    await assert.rejects(probeMedia(tools, junk), UndecodableMediaError);
+    // a PNG read as the MP4 its caller claims it is: the forced demuxer fails, nothing else runs
+    await assert.rejects(probeMedia(tools, join(dir, 'still.png'), 'mp4'), UndecodableMediaError);
   });
 });

@@ -1,8 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { MediaTools } from './ffmpeg.js';
-import { runTool } from './ffmpeg.js';
+import { runTool, ToolExitError } from './ffmpeg.js';
+import type { MediaFormat } from './inline-media.js';
+import { sniffFile } from './sniff.js';
+import { toolInputArgs } from './tool-input.js';
 
 export interface MediaProbe {
   format: string;
@@ -104,14 +106,49 @@ function pickAudio(streams: ProbeStream[]): MediaProbe['audio'] {
   };
 }
 
-/** Describes a local media file (video, audio or still image) using ffprobe. */
-export async function probeMedia(tools: MediaTools, path: string): Promise<MediaProbe> {
-  const { stdout } = await runTool(
-    tools.ffprobe,
-    // The file: prefix stops names like "concat:a|b" or "http://x" being read as protocols.
-    ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', `file:${resolve(path)}`],
-    { timeoutMs: 30_000 },
-  );
+/**
+ * The file is not decodable as the format its bytes claim (or claims none vidgate reads). The
+ * message names the file and quotes ffprobe for the log; callers tell clients something fixed.
+ */
+export class UndecodableMediaError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'UndecodableMediaError';
+  }
+}
+
+/**
+ * Describes a local media file (video, audio or still image) using ffprobe, read with the
+ * demuxer of `sniffed` only (see toolInputArgs); without it the file's bytes choose one.
+ */
+export async function probeMedia(
+  tools: MediaTools,
+  path: string,
+  sniffed?: MediaFormat,
+): Promise<MediaProbe> {
+  const demux = sniffed ?? (await sniffFile(path));
+  if (demux === null) throw new UndecodableMediaError(`${path} is not a supported media format`);
+  let stdout: string;
+  try {
+    ({ stdout } = await runTool(
+      tools.ffprobe,
+      [
+        '-v',
+        'error',
+        ...toolInputArgs(demux, path),
+        '-show_format',
+        '-show_streams',
+        '-of',
+        'json',
+      ],
+      { timeoutMs: 30_000 },
+    ));
+  } catch (err) {
+    if (!(err instanceof ToolExitError)) throw err;
+    throw new UndecodableMediaError(`ffprobe could not read ${path}: ${err.message}`, {
+      cause: err,
+    });
+  }
   let json: unknown;
   try {
     json = JSON.parse(stdout);

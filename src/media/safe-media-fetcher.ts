@@ -12,6 +12,7 @@ import {
   type FetchOptions,
   type FetchedMedia,
   type MediaFetcher,
+  type OpenedMedia,
 } from './media-fetcher.js';
 
 export interface ResolvedAddress {
@@ -61,6 +62,25 @@ function refused(url: URL, redirected: boolean): MediaFetchError {
     ? `The media URL redirected to host '${hostForMessage(url)}', which is not allowed`
     : `The media URL host '${hostForMessage(url)}' is not allowed`;
   return new MediaFetchError('InvalidURL', `${lead}: only public internet addresses are fetched.`);
+}
+
+/** Refuses error statuses and declared sizes over the limit; returns the declared size. */
+function checkAnswer(res: IncomingMessage, url: URL, maxBytes: number): number | null {
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    res.destroy();
+    throw downloadFailed(url, `HTTP ${status}`);
+  }
+  const header = res.headers['content-length'];
+  const declared = header === undefined ? null : Number(header);
+  if (declared !== null && declared > maxBytes) {
+    res.destroy();
+    throw new MediaFetchError(
+      'InvalidParameter',
+      `The file is larger than ${formatBytes(maxBytes)}.`,
+    );
+  }
+  return declared !== null && Number.isFinite(declared) ? declared : null;
 }
 
 function parseHttpUrl(text: string, base: URL | undefined): URL {
@@ -133,15 +153,48 @@ export class SafeMediaFetcher implements MediaFetcher {
 
   async fetchToFile(url: string, destPath: string, opts: FetchOptions): Promise<FetchedMedia> {
     if (/^data:/i.test(url)) return writeDataUri(url, destPath, opts.maxBytes);
+    return this.exchange(url, opts, async (res, at, signal) => {
+      checkAnswer(res, at, opts.maxBytes);
+      try {
+        const bytes = await streamToFile(res, destPath, opts.maxBytes, signal);
+        return { path: destPath, bytes, contentType: res.headers['content-type'] ?? null };
+      } catch (err) {
+        res.destroy();
+        throw err;
+      }
+    });
+  }
+
+  async open(url: string, opts: FetchOptions): Promise<OpenedMedia> {
+    return this.exchange(url, opts, (res, at) =>
+      Promise.resolve({
+        body: res,
+        declaredBytes: checkAnswer(res, at, opts.maxBytes),
+        contentType: res.headers['content-type'] ?? null,
+      }),
+    );
+  }
+
+  /**
+   * Follows the URL to a final answer, vetting every hop, and hands it to `use`. Failures while
+   * `use` runs are reported like those before it (timeouts, resets), with the host they hit.
+   */
+  private async exchange<T>(
+    url: string,
+    opts: FetchOptions,
+    use: (res: IncomingMessage, at: URL, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     let current = parseHttpUrl(url, undefined);
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const policy = this.policy.withHosts(opts.alsoAllowHosts ?? []);
     try {
       for (let hop = 0; ; hop++) {
-        const res = await this.open(current, hop > 0, signal);
+        const res = await this.openHop(policy, current, hop > 0, signal);
         const location = res.headers.location;
         if (!REDIRECT_STATUSES.has(res.statusCode ?? 0) || location === undefined) {
-          return await this.save(res, current, destPath, opts.maxBytes, signal);
+          return await use(res, current, signal);
         }
         res.destroy();
         if (hop >= this.maxRedirects) {
@@ -153,15 +206,20 @@ export class SafeMediaFetcher implements MediaFetcher {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       if (err instanceof MediaFetchError) throw err;
       if (timeout.aborted) {
-        throw downloadFailed(current, `timed out after ${this.options.timeoutMs / 1000} s`);
+        throw downloadFailed(current, `timed out after ${timeoutMs / 1000} s`);
       }
       throw downloadFailed(current, networkReason(err));
     }
   }
 
   /** Vets the URL's host and every address it resolves to, then sends the request. */
-  private async open(url: URL, redirected: boolean, signal: AbortSignal): Promise<IncomingMessage> {
-    if (this.policy.checkHostname(url) !== null) throw refused(url, redirected);
+  private async openHop(
+    policy: AddressPolicy,
+    url: URL,
+    redirected: boolean,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    if (policy.checkHostname(url) !== null) throw refused(url, redirected);
     const host = bareHostname(url);
     const literal = isIP(host);
     let addresses: ResolvedAddress[];
@@ -179,7 +237,7 @@ export class SafeMediaFetcher implements MediaFetcher {
     if (!first) throw downloadFailed(url, 'the host name could not be resolved');
     // Any bad address disqualifies the name: picking only the good ones would still let an
     // attacker's DNS steer later connections (or another client's) to the bad one.
-    if (addresses.some((a) => this.policy.checkAddress(url, a.address) !== null)) {
+    if (addresses.some((a) => policy.checkAddress(url, a.address) !== null)) {
       throw refused(url, redirected);
     }
     return this.send(url, first, signal);
@@ -225,34 +283,5 @@ export class SafeMediaFetcher implements MediaFetcher {
       req.on('close', () => clearTimeout(connectTimer));
       req.end();
     });
-  }
-
-  private async save(
-    res: IncomingMessage,
-    url: URL,
-    destPath: string,
-    maxBytes: number,
-    signal: AbortSignal,
-  ): Promise<FetchedMedia> {
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status > 299) {
-      res.destroy();
-      throw downloadFailed(url, `HTTP ${status}`);
-    }
-    const declared = Number(res.headers['content-length'] ?? '0');
-    if (declared > maxBytes) {
-      res.destroy();
-      throw new MediaFetchError(
-        'InvalidParameter',
-        `The file is larger than ${formatBytes(maxBytes)}.`,
-      );
-    }
-    try {
-      const bytes = await streamToFile(res, destPath, maxBytes, signal);
-      return { path: destPath, bytes, contentType: res.headers['content-type'] ?? null };
-    } catch (err) {
-      res.destroy();
-      throw err;
-    }
   }
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MediaTools } from '../media/ffmpeg.js';
+import type { CheckedMediaReader } from '../media/checked-media.js';
 import type { MediaFetcher } from '../media/media-fetcher.js';
 import type { RequestBody } from '../models/task-request.js';
 
@@ -94,6 +95,11 @@ export interface ProviderDeps {
   logger: Logger;
   tools: MediaTools;
   fetcher: MediaFetcher;
+  /**
+   * the copies of remote inputs the CHECKING step checked (ADR 0009): a provider that reads
+   * media itself takes these instead of fetching the URLs again
+   */
+  checkedMedia?: CheckedMediaReader;
   /** a directory the provider may use for its own files */
   workDir: string;
   sandboxTimeScale: number;

@@ -76,3 +76,15 @@ describe('LocalDiskStorage partial copies', () => {
     assert.deepEqual(parts(dir), []);
   });
 });
+
+describe('LocalDiskStorage.put with a failing source', () => {
+  it('reports a source that fails before the copy starts, and leaves nothing behind', async () => {
+    const storage = new LocalDiskStorage(root);
+    const body = new Readable({ read() {} });
+    // fails while put is still making the directory and clearing old parts
+    setImmediate(() => body.destroy(new Error('terminated')));
+    await assert.rejects(storage.put('results/early/e.mp4', body), /terminated|premature/i);
+    assert.deepEqual(parts(join(root, 'results', 'early')), []);
+    assert.equal(await storage.stat('results/early/e.mp4'), null);
+  });
+});

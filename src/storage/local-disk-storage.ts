@@ -2,9 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ByteRange, MediaStorage, StoredObject } from './media-storage.js';
+import {
+  ObjectTooLargeError,
+  type ByteRange,
+  type MediaStorage,
+  type PutOptions,
+  type StoredObject,
+} from './media-storage.js';
 
 const PART_SUFFIX = '.part';
 
@@ -36,14 +42,28 @@ export class LocalDiskStorage implements MediaStorage {
         await rm(join(dirname(path), n), { force: true });
   }
 
-  async put(key: string, body: Readable): Promise<StoredObject> {
+  async put(key: string, body: Readable, options: PutOptions = {}): Promise<StoredObject> {
+    // the stream is already open (an upstream download): an error while the directory is made
+    // must not go unheard and crash the process; pipeline below reports it
+    const noteEarlyError = (): void => undefined;
+    body.once('error', noteEarlyError);
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     // whoever copies a key holds its task's lease: earlier partial copies are a dead copier's
     await this.removePartsOf(path);
     const tmp = `${path}.${randomBytes(6).toString('hex')}${PART_SUFFIX}`;
+    const { maxBytes } = options;
+    let bytes = 0;
+    const bound = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        if (maxBytes !== undefined && bytes > maxBytes) cb(new ObjectTooLargeError(maxBytes));
+        else cb(null, chunk);
+      },
+    });
     try {
-      await pipeline(body, createWriteStream(tmp));
+      body.off('error', noteEarlyError);
+      await pipeline(body, bound, createWriteStream(tmp));
       await rename(tmp, path);
     } catch (err) {
       await rm(tmp, { force: true });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { TokenHashScheme } from '../auth/token-format.js';
 import type { Database } from './schema.js';
 
 export interface Account {
@@ -44,18 +45,40 @@ export class AccountStore {
     return this.db.selectFrom('accounts').selectAll().orderBy('createdAt').execute();
   }
 
-  async createToken(token: TokenRecord & { hash: string }): Promise<void> {
+  /** A hash stored without a scheme is the legacy `sha256` one (the column's default). */
+  async createToken(
+    token: TokenRecord & { hash: string; hashScheme?: TokenHashScheme },
+  ): Promise<void> {
     await this.db.insertInto('tokens').values(token).execute();
   }
 
-  /** The live (not revoked) token with this hash. */
-  async findActiveTokenByHash(hash: string): Promise<TokenRecord | undefined> {
-    return this.db
+  /** The live (not revoked) token with this hash, made by `scheme` when one is given. */
+  async findActiveTokenByHash(
+    hash: string,
+    scheme?: TokenHashScheme,
+  ): Promise<TokenRecord | undefined> {
+    let q = this.db
       .selectFrom('tokens')
       .select(['id', 'accountId', 'name', 'prefix', 'createdAt', 'revokedAt'])
       .where('hash', '=', hash)
-      .where('revokedAt', 'is', null)
+      .where('revokedAt', 'is', null);
+    if (scheme !== undefined) q = q.where('hashScheme', '=', scheme);
+    return q.executeTakeFirst();
+  }
+
+  /**
+   * Replaces a legacy `sha256` hash with the keyed one. Conditional on the old hash, so two
+   * requests upgrading the same token at once both succeed and the row is written once.
+   */
+  async upgradeTokenHash(id: string, legacyHash: string, keyedHash: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('tokens')
+      .set({ hash: keyedHash, hashScheme: 'hmac-sha256' })
+      .where('id', '=', id)
+      .where('hash', '=', legacyHash)
+      .where('hashScheme', '=', 'sha256')
       .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
   async listTokens(accountId?: string): Promise<TokenRecord[]> {

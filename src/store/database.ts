@@ -1,7 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
+import {
+  CamelCasePlugin,
+  Kysely,
+  Migrator,
+  SqliteDialect,
+  type SqliteDatabase as KyselySqliteDatabase,
+} from 'kysely';
 import { migrationProvider } from './migrations/index.js';
 import { SQLITE_CAPABILITIES, type StoreCapabilities } from './dialects.js';
 import type { Database } from './schema.js';
@@ -22,16 +28,38 @@ export interface Db {
 
 export type DialectFactory = (location: StoreLocation) => Promise<Db>;
 
+/**
+ * Makes a database file readable by its owner only (creating it when asked). SQLite creates the
+ * -wal and -shm files with the database file's mode, so a private database keeps all three
+ * private, also when a CLI command is the first to create the store.
+ */
+function keepPrivate(file: string, create: boolean): void {
+  try {
+    if (create) closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // not there yet, or not ours to change (the operator's own file): not worth refusing to start
+    if (code !== 'ENOENT' && code !== 'EPERM') throw err;
+  }
+}
+
 function openSqlite(path: string): Promise<Db> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const onDisk = path !== ':memory:';
+  if (onDisk) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    keepPrivate(path, true);
+  }
   const sqlite = new SqliteDatabase(path);
   // WAL lets readers (GET /task) proceed while a worker writes; busy_timeout covers the CLI
   // writing while the server runs.
   sqlite.pragma('journal_mode = WAL');
+  // -wal and -shm left world-readable by an earlier version keep their mode until changed here
+  if (onDisk) for (const f of [`${path}-wal`, `${path}-shm`]) keepPrivate(f, false);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   const kysely = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: reusingStatements(sqlite) }),
     plugins: [new CamelCasePlugin()],
   });
   return Promise.resolve({
@@ -42,6 +70,40 @@ function openSqlite(path: string): Promise<Db> {
     exclusive: (fn) => inProcessLock(path, fn),
     close: () => kysely.destroy(),
   });
+}
+
+/** Distinct statements kept prepared; vidgate issues a few dozen, `in (…)` lists add variants. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver prepares every statement it runs, and on the hot paths (token check,
+ * task read, claim) preparing cost as much as running. Statements are kept per SQL text instead
+ * (least recently used dropped); one still being iterated is not handed out twice.
+ */
+function reusingStatements(sqlite: SqliteDatabase.Database): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (text) => {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) {
+        // re-inserted so the map's order stays least recently used first
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const stmt = sqlite.prepare(text);
+      if (!cached) {
+        cache.set(text, stmt);
+        const oldest = cache.keys().next();
+        if (cache.size > STATEMENT_CACHE_SIZE && !oldest.done) cache.delete(oldest.value);
+      }
+      return stmt;
+    },
+  };
 }
 
 const lockTails = new Map<string, Promise<unknown>>();

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { TokenHashScheme } from '../auth/token-format.js';
 import type { TaskState } from '../tasks/status.js';
 
 /** Row types as Kysely sees them (camelCase; CamelCasePlugin maps to snake_case columns). */
@@ -12,8 +13,10 @@ export interface TokensTable {
   id: string;
   accountId: string;
   name: string;
-  /** sha256 hex of the token; the token itself is never stored. */
+  /** hex hash of the token, made as `hashScheme` says; the token itself is never stored. */
   hash: string;
+  /** `sha256` for rows from before migration 0004 (and the column default), else `hmac-sha256` */
+  hashScheme: Generated<TokenHashScheme>;
   /** first characters of the token, to recognise it in listings */
   prefix: string;
   createdAt: number;

@@ -1,10 +1,13 @@
 import { ApiError } from '../http/errors.js';
 import type { ModelMode } from '../models/model-table.js';
-import { validateRequest } from '../models/validate-request.js';
+import { parseStoredBody } from '../models/task-request.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
-import { hasRemoteMedia, type MediaChecker } from '../media/media-checker.js';
+import type { MediaChecker } from '../media/media-checker.js';
 import type { TaskRow, TaskStore, TaskView } from '../store/task-store.js';
+import { intakeCreate, LargeJsonBody, type Intake } from './create-intake.js';
+import type { TaskInputs } from './task-inputs.js';
+import { TurnPacer } from './turn-pacer.js';
 
 export interface Caller {
   accountId: string;
@@ -15,33 +18,75 @@ export interface TaskServiceOptions {
   dispatchTimeoutMs: number;
   /** inline (data:) media is checked here, at create time; remote media later by a worker */
   media: MediaChecker;
+  /** where inline media is kept instead of the task row */
+  inputs: TaskInputs;
+  /** parses and checks a large body off the event loop (an IntakePool) */
+  parseLarge?: (taskId: string, mode: ModelMode, bytes: Uint8Array) => Promise<Intake>;
   /** called after a task is stored, so an idle worker in this process picks it up at once */
   onCreated?: () => void;
 }
 
+/**
+ * How many creates may start in one event-loop turn. A create's synchronous work (decoding and
+ * checking inline media, storing the body through better-sqlite3) is about a millisecond for a
+ * README-sized body. With all 16 of a burst in one turn, task queries waited 30–100 ms behind
+ * them; 4 keeps a turn to a few milliseconds and most of the throughput (docs/benchmarks.md).
+ */
+const CREATES_PER_TURN = 4;
+
+/** A large body parsed where no intake thread runs (tests build services without one). */
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    throw new ApiError(
+      'BadRequest.InvalidJson',
+      `The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
 /** Creating and reading tasks; the HTTP routes are thin shells around this. */
 export class TaskService {
+  private readonly pacer = new TurnPacer(CREATES_PER_TURN);
+
   constructor(
     private readonly tasks: TaskStore,
     private readonly clock: Clock,
     private readonly options: TaskServiceOptions,
   ) {}
 
+  /**
+   * Checks and stores a create. `raw` is the parsed JSON body, or a LargeJsonBody the HTTP
+   * edge left unparsed: those are parsed and checked off the event loop (`parseLarge`).
+   */
   async create(caller: Caller, mode: ModelMode, raw: unknown): Promise<TaskRow> {
-    const checked = validateRequest(mode, raw);
-    if (!checked.ok) throw new ApiError(checked.code, checked.message);
-    const inline = await this.options.media.checkInline(checked.body);
-    if (!inline.ok) throw new ApiError(inline.code, inline.message);
+    const deps = { media: this.options.media, inputs: this.options.inputs };
+    let id: string;
+    let intake: Intake;
+    if (raw instanceof LargeJsonBody) {
+      id = newId('task', this.clock.now());
+      intake = this.options.parseLarge
+        ? await this.options.parseLarge(id, mode, raw.bytes)
+        : await intakeCreate(deps, id, mode, parseJson(raw.bytes));
+    } else {
+      // creates arriving together ran back to back in one event-loop turn, and every task
+      // query waited behind them
+      await this.pacer.take();
+      id = newId('task', this.clock.now());
+      intake = await intakeCreate(deps, id, mode, raw);
+    }
+    if (!intake.ok) throw new ApiError(intake.code, intake.message);
     const now = this.clock.now();
     const row: TaskRow = {
-      id: newId('task', now),
+      id,
       accountId: caller.accountId,
       tokenId: caller.tokenId,
-      model: checked.model.name,
+      model: intake.model,
       mode,
-      request: JSON.stringify(checked.body),
+      request: intake.request,
       // remote media is fetched and checked by a worker before any upstream is used
-      state: hasRemoteMedia(checked.body) ? 'CHECKING' : 'QUEUED',
+      state: intake.remote ? 'CHECKING' : 'QUEUED',
       channelId: null,
       upstreamTaskId: null,
       attempts: 0,
@@ -69,7 +114,12 @@ export class TaskService {
       adoptedAt: null,
       slotReleasedAt: null,
     };
-    await this.tasks.insert(row);
+    try {
+      await this.tasks.insert(row);
+    } catch (err) {
+      await this.options.inputs.remove(parseStoredBody(intake.request));
+      throw err;
+    }
     this.options.onCreated?.();
     return row;
   }

@@ -6,6 +6,8 @@ import type { Logger } from '../shared/logger.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskPatch, TaskRow, TaskStore } from '../store/task-store.js';
 import type { EtaEstimator } from './eta-estimator.js';
+import type { TaskInputs } from './task-inputs.js';
+import { parseStoredBody } from '../models/task-request.js';
 import { UPSTREAM_OPEN_STATES, type TaskState } from './status.js';
 
 export interface TaskWorkerDeps {
@@ -21,6 +23,8 @@ export interface TaskWorkerDeps {
   /** how long a lost submit is looked for in the task list before it is sent again */
   reconcileWindowMs: number;
   media: MediaChecker;
+  /** inline media of tasks, kept in storage while the task is open */
+  inputs: TaskInputs;
   /** called when queued tasks were made due, so the runner looks for work at once */
   onQueueWoken?: () => void;
   /** the status sweep, when one runs: while it watches a channel, per-task polls are rare */
@@ -71,6 +75,7 @@ export abstract class TaskTransitions {
       const woken = await this.d.tasks.wakeQueued(this.now(), 1);
       if (woken > 0) this.d.onQueueWoken?.();
     }
+    if (moved && done) await this.dropInputs(moved);
     if (!moved)
       this.d.logger.debug({ task: row.id, from: row.state, to }, 'lost a transition race');
     else if (done)
@@ -79,6 +84,18 @@ export abstract class TaskTransitions {
         'task finished',
       );
     return moved;
+  }
+
+  /** A finished task needs its stored inputs no more; a failure here only costs disk. */
+  private async dropInputs(row: TaskRow): Promise<void> {
+    try {
+      await this.d.inputs.remove(parseStoredBody(row.request));
+    } catch (err) {
+      this.d.logger.warn(
+        { task: row.id, err: err instanceof Error ? err.message : String(err) },
+        'stored inputs of a finished task could not be removed',
+      );
+    }
   }
 
   protected async later(row: TaskRow, delayMs: number, patch: TaskPatch = {}): Promise<void> {

@@ -5,6 +5,7 @@ import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/t
 import { ProviderError } from '../providers/provider-error.js';
 import type { SubmitResult, UpstreamView } from '../providers/provider.js';
 import { takeQuerySlot } from '../ratelimit/query-budget.js';
+import { ObjectTooLargeError } from '../storage/media-storage.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 import { isSweptDue, type TaskPatch, type TaskRow } from '../store/task-store.js';
 import { ReconcileStep } from './reconcile-step.js';
@@ -99,9 +100,25 @@ export class TaskWorker extends TaskTransitions {
 
   /** Remote media is checked before dispatch; a task that fails here costs nothing upstream. */
   private async checkMedia(row: TaskRow): Promise<void> {
+    // a channel rendering media itself reads the copies checked here instead of fetching the
+    // URLs again (a server may answer differently the second time: ADR 0009)
+    const renderedHere = this.d.channels
+      .all()
+      .some(
+        (c) =>
+          c.enabled &&
+          c.definition.capabilities.resolvesMediaLocally &&
+          (c.models.includes('*') || c.models.includes(row.model)),
+      );
     let verdict;
     try {
-      verdict = await this.d.media.checkRemote(requestBody(row));
+      const body = await this.d.inputs.resolve(requestBody(row));
+      verdict = await this.d.media.checkRemote(
+        body,
+        undefined,
+        undefined,
+        renderedHere ? row.id : undefined,
+      );
     } catch (err) {
       this.d.logger.warn(
         { task: row.id, err: errText(err) },
@@ -182,7 +199,7 @@ export class TaskWorker extends TaskTransitions {
   }
 
   private async submit(row: TaskRow, channel: Channel): Promise<void> {
-    const body = requestBody(row);
+    const body = await this.d.inputs.resolve(requestBody(row));
     let res: SubmitResult;
     try {
       // the task id doubles as the client request id: a duplicate upstream task would carry it twice
@@ -353,26 +370,54 @@ export class TaskWorker extends TaskTransitions {
     }
   }
 
+  /**
+   * Copies the result into storage. A result the provider refuses (a link to a non-public
+   * address, too large) or one over the storage bound fails the task at once with nothing
+   * stored; other failures are retried until the upstream's link is about to expire. Messages
+   * are fixed texts: the cause, which may name hosts or paths, goes to the log.
+   */
   private async fetchResult(row: TaskRow): Promise<void> {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
     if (!channel || !row.upstreamVideoUrl) return this.later(row, 5000);
     const key = `results/${row.id}.mp4`;
+    // no model's output comes near (15 s of 1080P is tens of MB); a longer stream is no video
+    const maxBytes = 2 * 1024 ** 3;
+    const releaseInputs = () =>
+      this.d.media.release(row.id).catch((err: unknown) => {
+        this.d.logger.warn({ task: row.id, err: errText(err) }, 'kept media copies not removed');
+      });
     try {
       const stream = await channel.provider.openResult(row.upstreamVideoUrl);
-      const stored = await this.d.storage.put(key, stream);
+      const stored = await this.d.storage.put(key, stream, { maxBytes });
       await this.move(row, 'SUCCEEDED', {
         resultKey: key,
         resultBytes: stored.size,
         upstreamVideoUrl: null,
       });
+      await releaseInputs();
     } catch (err) {
+      const refusal =
+        err instanceof ProviderError && err.kind === 'reject'
+          ? { code: err.code, message: err.message }
+          : err instanceof ObjectTooLargeError
+            ? {
+                code: 'ResultTooLarge',
+                message: 'The result is larger than the 2 GB vidgate stores; nothing was stored.',
+              }
+            : null;
       const age = this.now() - Number(row.finishedAt ?? this.now());
-      if (age > DAY_MS - 3600_000) {
+      if (refusal || age > DAY_MS - 3600_000) {
+        this.d.logger.warn(
+          { task: row.id, code: refusal?.code ?? 'ResultUnavailable', err: errText(err) },
+          'result not stored',
+        );
         await this.d.storage.delete(key);
+        await releaseInputs();
+        if (refusal) return this.fail(row, refusal.code, refusal.message);
         return this.fail(
           row,
           'ResultUnavailable',
-          `The result could not be copied before its link expired: ${errText(err)}`,
+          'The result could not be copied before its link expired; quote the task_id when reporting it.',
         );
       }
       this.d.logger.warn({ task: row.id, err: errText(err) }, 'result download failed; will retry');

@@ -3,13 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { TokenService } from '../../src/auth/token-service.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startVidgate, type Vidgate } from '../../src/main.js';
 import { locateMediaTools, runTool, type MediaTools } from '../../src/media/ffmpeg.js';
 import { probeMedia, type MediaProbe } from '../../src/media/probe.js';
-import { systemClock } from '../../src/shared/clock.js';
-import { AccountStore } from '../../src/store/account-store.js';
 import { WIRE_TASK_STATUSES, type WireTaskStatus } from '../../src/tasks/status.js';
 
 /** DashScope's error body, as every non-2xx JSON answer must look. */
@@ -153,7 +150,7 @@ export async function startTestVidgate(opts: StartTestOptions = {}): Promise<Tes
   const url = vg.url;
   const token = env['VIDGATE_BOOTSTRAP_TOKEN'] ?? '';
   const exchanges: ExchangeRecord[] = [];
-  const tokenService = new TokenService(new AccountStore(vg.db.kysely), systemClock);
+  const tokenService = vg.tokens;
 
   async function request(method: string, path: string, init: RawRequest = {}) {
     const res = await fetch(new URL(path, url), {

@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { ChannelError, type ChannelService } from '../../channels/channel-service.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { ApiError } from '../errors.js';
+import type { AuthGuard } from '../middleware/authenticate.js';
 
 export interface AdminServices {
   adminToken: string;
@@ -11,13 +12,14 @@ export interface AdminServices {
   tasks: TaskStore;
 }
 
-function checkAdmin(token: string) {
+function checkAdmin(token: string, guard: AuthGuard) {
   const expected = Buffer.from(token);
   return async (req: FastifyRequest): Promise<void> => {
+    guard.check(req);
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const given = Buffer.from(m?.[1] ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ApiError('InvalidApiKey', 'Invalid admin token.');
+      throw guard.fail(req, new ApiError('InvalidApiKey', 'Invalid admin token.'));
     }
     await Promise.resolve();
   };
@@ -35,10 +37,14 @@ function asApiError(err: unknown): never {
 }
 
 /** /admin: channels and task counts, behind VIDGATE_ADMIN_TOKEN. Secrets are never returned. */
-export function registerAdminRoutes(app: FastifyInstance, s: AdminServices): void {
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  s: AdminServices,
+  guard: AuthGuard,
+): void {
   void app.register(
     (admin, _o, done) => {
-      admin.addHook('onRequest', checkAdmin(s.adminToken));
+      admin.addHook('onRequest', checkAdmin(s.adminToken, guard));
       admin.get('/channels', async (req) => ({
         request_id: req.id,
         channels: await s.channels.list(),

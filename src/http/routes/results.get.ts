@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { VIDEO_CSP } from '../edge-headers.js';
 import { ApiError } from '../errors.js';
 import type { HttpServices } from '../services.js';
 
@@ -55,6 +56,9 @@ export function registerResultsGet(app: FastifyInstance, s: HttpServices): void 
       const range = parseRange(req.headers.range, stat.size);
       reply.header('content-type', 'video/mp4').header('accept-ranges', 'bytes');
       reply.header('cache-control', 'private, max-age=3600');
+      // played in place, and saved under the task's name; the id is [a-z0-9_] only
+      reply.header('content-disposition', `inline; filename="${m[1]}.mp4"`);
+      reply.header('content-security-policy', VIDEO_CSP);
       if (range === 'invalid') {
         return reply.code(416).header('content-range', `bytes */${stat.size}`).send();
       }

@@ -1,6 +1,12 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { z } from 'zod';
+import { AddressPolicy, effectivePort } from '../../media/address-policy.js';
+import {
+  formatBytes,
+  MediaFetchError,
+  type MediaFetcher,
+  type OpenedMedia,
+} from '../../media/media-fetcher.js';
 import type { RequestBody } from '../../models/task-request.js';
 import { ProviderError } from '../provider-error.js';
 import type {
@@ -21,6 +27,13 @@ export interface DashScopeSettings {
   apiKeys: string[];
   requestTimeoutMs: number;
   downloadTimeoutMs: number;
+  /**
+   * `host` / `host:port` entries result links may name even though they are not public
+   * addresses (e.g. an OSS endpoint inside a VPC); the API's own host:port always may
+   */
+  resultAllowHosts: string[];
+  /** a result larger than this is cut off and the task fails with ResultTooLarge */
+  maxResultBytes: number;
 }
 
 type CallKind = 'create' | 'read';
@@ -43,9 +56,20 @@ function retryAfterMs(value: string | string[] | undefined): number | undefined 
  */
 export class DashScopeClient implements VideoProvider {
   private next = 0;
+  private readonly resultHosts: readonly string[];
 
-  constructor(private readonly s: DashScopeSettings) {
+  /** `fetcher` downloads results under the media address policy (ADR 0009). */
+  constructor(
+    private readonly s: DashScopeSettings,
+    private readonly fetcher: MediaFetcher,
+  ) {
     if (s.apiKeys.length === 0) throw new Error('a DashScope channel needs at least one API key');
+    // an upstream can answer anything from its own origin already, so links there give it
+    // nothing new; everywhere else only public addresses (the simulator runs on loopback)
+    const api = new URL(s.baseUrl);
+    this.resultHosts = [`${api.hostname}:${effectivePort(api)}`, ...s.resultAllowHosts];
+    // a malformed entry is a settings error now, not a download failing for a day
+    new AddressPolicy(this.resultHosts);
   }
 
   private key(): string {
@@ -173,15 +197,62 @@ export class DashScopeClient implements VideoProvider {
     this.parse('read', res, errorBodySchema);
   }
 
-  /** Result links are public signed OSS URLs; no key is sent with them. */
+  /**
+   * Result links are public signed OSS URLs; no key is sent with them. The link comes from the
+   * upstream, so it is fetched like client media (addresses vetted on every redirect hop) and
+   * bounded in size: a hostile or broken upstream gets the task failed, never a file stored.
+   */
   async openResult(videoUrl: string, signal?: AbortSignal): Promise<Readable> {
-    const timeout = AbortSignal.timeout(this.s.downloadTimeoutMs);
-    const res = await fetch(videoUrl, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-    if (!res.ok || !res.body) throw new Error(`result download failed with HTTP ${res.status}`);
-    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    const max = this.s.maxResultBytes;
+    let opened: OpenedMedia;
+    try {
+      opened = await this.fetcher.open(videoUrl, {
+        maxBytes: max,
+        timeoutMs: this.s.downloadTimeoutMs,
+        alsoAllowHosts: this.resultHosts,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (err instanceof MediaFetchError && err.code === 'InvalidURL') throw resultRefused();
+      if (err instanceof MediaFetchError && err.code === 'InvalidParameter') {
+        throw resultTooLarge(max);
+      }
+      throw err;
+    }
+    return capped(opened.body, max);
   }
+}
+
+function resultRefused(): ProviderError {
+  return new ProviderError(
+    'reject',
+    'ResultRefused',
+    'The upstream named a result link on a host vidgate does not download from (not a public ' +
+      'internet address); nothing was stored.',
+  );
+}
+
+function resultTooLarge(max: number): ProviderError {
+  return new ProviderError(
+    'reject',
+    'ResultTooLarge',
+    `The upstream's result is larger than ${formatBytes(max)}, the channel's limit; nothing was stored.`,
+  );
+}
+
+/** The body, failing with ResultTooLarge as soon as more than `max` bytes have arrived. */
+function capped(body: Readable, max: number): Readable {
+  let bytes = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > max) cb(resultTooLarge(max));
+      else cb(null, chunk);
+    },
+  });
+  // pipeline destroys both sides on any error, so the reader sees the body's errors too
+  pipeline(body, limiter, () => undefined);
+  return limiter;
 }
 
 /** DashScope's error codes → how the engine must react (see ProviderErrorKind). */

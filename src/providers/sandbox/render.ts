@@ -4,7 +4,10 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { MediaTools } from '../../media/ffmpeg.js';
 import { runTool } from '../../media/ffmpeg.js';
-import { isStillImage, probeMedia } from '../../media/probe.js';
+import { mediaCategory, type MediaFormat } from '../../media/inline-media.js';
+import { probeMedia } from '../../media/probe.js';
+import { sniffFile } from '../../media/sniff.js';
+import { toolInputArgs } from '../../media/tool-input.js';
 
 export type RenderAudio = { kind: 'none' } | { kind: 'synth' } | { kind: 'file'; path: string };
 
@@ -37,6 +40,12 @@ const MAX_REFERENCES = 5;
 const ZOOM_OVERSAMPLE = 2;
 
 type InputKind = 'image' | 'video';
+
+/** An input file with the format its bytes show; ffmpeg reads it with that demuxer only. */
+interface SniffedInput {
+  path: string;
+  format: MediaFormat;
+}
 
 /** Fixed-precision numbers keep filter strings identical across runs and readable in logs. */
 function num(value: number, digits = 4): string {
@@ -182,27 +191,33 @@ function exactSamples(spec: RenderSpec): string {
   return `atrim=end_sample=${spec.durationSec * SAMPLE_RATE},asetpts=N/SR/TB`;
 }
 
-/** ffmpeg would treat "concat:", "http:" etc. as protocols; pin every input to the file system. */
-function fileUrl(path: string): string {
-  return `file:${resolve(path)}`;
+async function sniffInput(path: string): Promise<SniffedInput> {
+  const format = await sniffFile(path);
+  if (format === null) throw new Error(`Render input is not a supported media file: ${path}`);
+  return { path, format };
 }
 
-async function classifyInputs(tools: MediaTools, inputs: string[]): Promise<InputKind[]> {
-  const kinds: InputKind[] = [];
-  for (const input of inputs) {
-    const probe = await probeMedia(tools, input);
-    if (!probe.video) throw new Error(`Reference input has no video or image: ${input}`);
-    kinds.push(isStillImage(probe) ? 'image' : 'video');
-  }
-  return kinds;
+function classifyInputs(inputs: SniffedInput[]): InputKind[] {
+  return inputs.map(({ path, format }) => {
+    const category = mediaCategory(format);
+    if (category === 'audio') throw new Error(`Reference input has no video or image: ${path}`);
+    return category;
+  });
 }
 
-async function assertHasAudio(tools: MediaTools, path: string): Promise<void> {
-  const probe = await probeMedia(tools, path);
-  if (!probe.audio) throw new Error(`Audio input has no audio stream: ${path}`);
+async function assertHasAudio(tools: MediaTools, input: SniffedInput): Promise<void> {
+  const probe = await probeMedia(tools, input.path, input.format);
+  if (!probe.audio) throw new Error(`Audio input has no audio stream: ${input.path}`);
 }
 
-function buildArgs(spec: RenderSpec, kinds: InputKind[], tmpPath: string): string[] {
+/** Sniffed inputs of a spec: [visual inputs…], then the audio file if there is one. */
+interface Sniffed {
+  visuals: SniffedInput[];
+  audio: SniffedInput | null;
+}
+
+function buildArgs(spec: RenderSpec, sniffed: Sniffed, tmpPath: string): string[] {
+  const kinds = spec.mode === 'references' ? classifyInputs(sniffed.visuals) : [];
   const rand = seededRandom(spec.seed);
   const totalFrames = spec.durationSec * FPS;
   const inputArgs: string[] = [];
@@ -211,23 +226,32 @@ function buildArgs(spec: RenderSpec, kinds: InputKind[], tmpPath: string): strin
   if (spec.mode === 'text') {
     graph.push(`${textChain(spec, totalFrames, rand)}[v]`);
   } else if (spec.mode === 'first-frame') {
-    const image = spec.inputs[0];
+    const image = sniffed.visuals[0];
     if (image === undefined) throw new RangeError('first-frame mode needs an image');
-    inputArgs.push('-i', fileUrl(image));
+    if (mediaCategory(image.format) !== 'image') {
+      throw new Error(`First-frame input is not an image: ${image.path}`);
+    }
+    inputArgs.push(...toolInputArgs(image.format, image.path));
     graph.push(`${imageChain(spec, 0, totalFrames, 'cover', rand)}[v]`);
   } else {
     const slices = frameSlices(totalFrames, spec.inputs.length);
     const labels: string[] = [];
-    spec.inputs.forEach((path, i) => {
+    sniffed.visuals.forEach((input, i) => {
       const frames = slices[i] ?? 0;
       const kind = kinds[i];
       if (kind === 'video') {
         // Loop short clips, but bound the read so a long clip is not decoded to the end.
         const readSec = Math.ceil(frames / FPS) + 1;
-        inputArgs.push('-stream_loop', '-1', '-t', String(readSec), '-i', fileUrl(path));
+        inputArgs.push(
+          '-stream_loop',
+          '-1',
+          '-t',
+          String(readSec),
+          ...toolInputArgs(input.format, input.path),
+        );
         graph.push(`${videoChain(spec, i, frames)}[r${i}]`);
       } else {
-        inputArgs.push('-i', fileUrl(path));
+        inputArgs.push(...toolInputArgs(input.format, input.path));
         // References are subjects to preserve, so letterbox rather than crop them away.
         graph.push(`${imageChain(spec, i, frames, 'contain', rand)}[r${i}]`);
       }
@@ -246,7 +270,8 @@ function buildArgs(spec: RenderSpec, kinds: InputKind[], tmpPath: string): strin
       graph.push(`${synthChain(spec, audioRand)},${exactSamples(spec)}[a]`);
     } else {
       const index = inputArgs.filter((arg) => arg === '-i').length;
-      inputArgs.push('-i', fileUrl(spec.audio.path));
+      if (!sniffed.audio) throw new RangeError('file audio needs an audio input');
+      inputArgs.push(...toolInputArgs(sniffed.audio.format, sniffed.audio.path));
       graph.push(
         `[${index}:a:0]aformat=sample_fmts=fltp:sample_rates=${SAMPLE_RATE}:channel_layouts=stereo,` +
           `apad,${exactSamples(spec)}[a]`,
@@ -328,8 +353,12 @@ export async function renderVideo(
 ): Promise<void> {
   validateSpec(spec);
   signal?.throwIfAborted();
-  const kinds = spec.mode === 'references' ? await classifyInputs(tools, spec.inputs) : [];
-  if (spec.audio.kind === 'file') await assertHasAudio(tools, spec.audio.path);
+  // every input is read with the demuxer of the format its own bytes show (toolInputArgs)
+  const sniffed: Sniffed = {
+    visuals: await Promise.all(spec.inputs.map(sniffInput)),
+    audio: spec.audio.kind === 'file' ? await sniffInput(spec.audio.path) : null,
+  };
+  if (sniffed.audio) await assertHasAudio(tools, sniffed.audio);
   signal?.throwIfAborted();
 
   const outDir = dirname(resolve(spec.outPath));
@@ -337,7 +366,7 @@ export async function renderVideo(
   // Same directory as the target so the final rename is atomic; readers never see partial files.
   const tmpPath = join(outDir, `.${basename(spec.outPath)}.${randomBytes(6).toString('hex')}.part`);
   try {
-    await runTool(tools.ffmpeg, buildArgs(spec, kinds, tmpPath), {
+    await runTool(tools.ffmpeg, buildArgs(spec, sniffed, tmpPath), {
       signal,
       timeoutMs: renderTimeoutMs(spec),
     });

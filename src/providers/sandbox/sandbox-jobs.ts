@@ -13,9 +13,13 @@ export const sandboxJobSchema = z.object({
   submittedAt: z.number(),
   queueMs: z.number(),
   runMs: z.number(),
+  /** the vidgate task it renders, for logs and its kept input copies; null in older jobs */
+  taskId: z.string().nullable().default(null),
   failure: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
   /** set once the video is on disk; carries the billed seconds of input video */
   rendered: z.object({ inputVideoSeconds: z.number() }).nullable().default(null),
+  /** field → file in mediaDir: the checked copies taken at submit (ADR 0009) */
+  media: z.record(z.string(), z.string().regex(/^[a-z0-9-]+$/)).default({}),
 });
 export type SandboxJob = z.infer<typeof sandboxJobSchema>;
 
@@ -29,6 +33,11 @@ export class SandboxJobs {
 
   videoPath(id: string): string {
     return join(this.dir, `${id}.mp4`);
+  }
+
+  /** the job's checked input copies; kept across attempts and restarts until it ends */
+  mediaDir(id: string): string {
+    return join(this.dir, `${id}.media`);
   }
 
   /** one folder per render attempt, so an attempt never deletes another's inputs */

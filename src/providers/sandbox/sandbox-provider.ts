@@ -3,8 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { probeMedia } from '../../media/probe.js';
-import { MediaFetchError } from '../../media/media-fetcher.js';
+import { mediaRulesFromTable } from '../../media/media-checker.js';
 import { findModel, type ModelSpec } from '../../models/model-table.js';
 import {
   effectiveRequest,
@@ -22,14 +21,19 @@ import type {
 } from '../provider.js';
 import { firstFrameOutputSize, parseSize } from './output-size.js';
 import { renderVideo, type RenderAudio } from './render.js';
+import {
+  InputProblem,
+  jobInputs,
+  prepareInput,
+  takeCheckedCopies,
+  type PrepareContext,
+} from './sandbox-inputs.js';
 import { SandboxJobs, type SandboxJob } from './sandbox-jobs.js';
 
 const RESULT_PREFIX = 'sandbox:';
-/** ffprobe format names of video containers; still images probe as image2/png_pipe/… */
-const VIDEO_CONTAINERS = /mov|mp4|matroska|webm|avi/;
-
-/** Fallback bound on a fetched input when the model table names none (it always should). */
-const MAX_INPUT_BYTES = 100 * 1024 * 1024;
+/** What a client reads when a render fails for a reason of the sandbox's own (logged in full). */
+const RENDER_FAILED =
+  'The sandbox could not render the video; quote the task_id when reporting it.';
 
 type RenderOutcome =
   { ok: true; inputVideoSeconds: number } | { ok: false; code: string; message: string };
@@ -54,7 +58,7 @@ export class SandboxProvider implements VideoProvider {
     this.jobs = new SandboxJobs(join(deps.workDir, 'jobs'));
   }
 
-  submit(body: RequestBody, _opts: SubmitOptions): Promise<SubmitResult> {
+  submit(body: RequestBody, opts: SubmitOptions): Promise<SubmitResult> {
     const refs: unknown[] = Array.isArray(body.input.reference_urls)
       ? body.input.reference_urls
       : [];
@@ -68,10 +72,11 @@ export class SandboxProvider implements VideoProvider {
         ),
       );
     }
-    return this.createJob(body);
+    return this.createJob(body, opts.requestId);
   }
 
-  private async createJob(body: RequestBody): Promise<SubmitResult> {
+  /** `taskId` is the request id the engine sends: its task id (see TaskWorker.submit). */
+  private async createJob(body: RequestBody, taskId: string): Promise<SubmitResult> {
     const now = this.deps.clock.now();
     const id = `sbx_${randomBytes(12).toString('hex')}`;
     const digest = createHash('sha256').update(id).digest();
@@ -82,10 +87,20 @@ export class SandboxProvider implements VideoProvider {
       submittedAt: now,
       queueMs: Math.round((1500 + (digest.readUInt16BE(0) % 2000)) * scale),
       runMs: Math.round((5000 + (digest.readUInt16BE(2) % 4000)) * scale),
+      taskId,
       failure: null,
       rendered: null,
+      media: {},
     };
+    const model = findModel(body.model);
+    if (model) {
+      const inputs = jobInputs(body, effectiveRequest(model, body));
+      const reader = this.deps.checkedMedia;
+      job.media = await takeCheckedCopies(reader, taskId, inputs, this.jobs.mediaDir(id));
+    }
     await this.jobs.save(job);
+    // the job holds its own links now; nothing else renders this task's inputs
+    await this.deps.checkedMedia?.release(taskId);
     return {
       upstreamTaskId: id,
       view: { kind: 'PENDING', submitTime: now },
@@ -111,6 +126,7 @@ export class SandboxProvider implements VideoProvider {
     if (!outcome.ok) {
       const failure = { code: outcome.code, message: outcome.message };
       await this.jobs.save({ ...job, failure });
+      await rm(this.jobs.mediaDir(job.id), { recursive: true, force: true });
       return { kind: 'FAILED', ...failure, submitTime, scheduledTime };
     }
     const endTime = scheduledTime + job.runMs;
@@ -156,11 +172,15 @@ export class SandboxProvider implements VideoProvider {
 
   private startRender(job: SandboxJob, model: ModelSpec): void {
     if (this.renders.has(job.id)) return;
-    const p = this.withSlot(() => this.render(job, model)).catch((err: unknown): RenderOutcome => ({
-      ok: false,
-      code: err instanceof MediaFetchError ? err.code : 'InternalError.Algo',
-      message: err instanceof Error ? err.message : String(err),
-    }));
+    const p = this.withSlot(() => this.render(job, model)).catch((err: unknown): RenderOutcome => {
+      if (err instanceof InputProblem) return { ok: false, code: err.code, message: err.message };
+      // ffmpeg's stderr names files under the data directory: it goes to the log only
+      this.deps.logger.error(
+        { task: job.taskId, job: job.id, err: err instanceof Error ? err.message : String(err) },
+        this.closing.signal.aborted ? 'sandbox render stopped' : 'sandbox render failed',
+      );
+      return { ok: false, code: 'InternalError.Algo', message: RENDER_FAILED };
+    });
     this.renders.set(job.id, p);
     void p.then((outcome) => {
       this.outcomes.set(job.id, outcome);
@@ -195,7 +215,15 @@ export class SandboxProvider implements VideoProvider {
     const signal = this.closing.signal;
     await mkdir(dir, { recursive: true });
     try {
-      const spec = await this.prepare(job, model, eff, dir);
+      const spec = await this.prepare(job, model, eff, {
+        tools: this.deps.tools,
+        fetcher: this.deps.fetcher,
+        rules: mediaRulesFromTable(model.media),
+        attemptDir: dir,
+        mediaDir: this.jobs.mediaDir(job.id),
+        taken: job.media,
+        signal,
+      });
       await renderVideo(
         this.deps.tools,
         {
@@ -207,33 +235,30 @@ export class SandboxProvider implements VideoProvider {
         signal,
       );
       await this.jobs.save({ ...job, rendered: { inputVideoSeconds: spec.inputVideoSeconds } });
+      await rm(this.jobs.mediaDir(job.id), { recursive: true, force: true });
       return { ok: true, inputVideoSeconds: spec.inputVideoSeconds };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  private async prepare(job: SandboxJob, model: ModelSpec, eff: EffectiveRequest, dir: string) {
-    const fetch = (url: string, name: string, maxBytes: number) =>
-      this.deps.fetcher.fetchToFile(url, join(dir, name), {
-        maxBytes,
-        signal: this.closing.signal,
-      });
+  /** Every input as a checked local file; the render reads those files and nothing else. */
+  private async prepare(
+    job: SandboxJob,
+    model: ModelSpec,
+    eff: EffectiveRequest,
+    ctx: PrepareContext,
+  ) {
+    const inputs = jobInputs(job.body, eff);
     let audio: RenderAudio = eff.withAudio ? { kind: 'synth' } : { kind: 'none' };
-    if (eff.withAudio && eff.audioUrl) {
-      const a = await fetch(eff.audioUrl, 'audio', model.media.audio?.maxBytes ?? MAX_INPUT_BYTES);
-      audio = { kind: 'file', path: a.path };
-    }
+    if (inputs.audio) audio = { kind: 'file', path: (await prepareInput(inputs.audio, ctx)).path };
     if (model.mode === 'first-frame') {
-      const img = await fetch(
-        eff.imgUrl ?? '',
-        'first-frame',
-        model.media.firstFrame?.maxBytes ?? MAX_INPUT_BYTES,
-      );
-      const probe = await probeMedia(this.deps.tools, img.path);
-      if (!probe.video)
-        throw new MediaFetchError('InvalidParameter', 'input.img_url is not an image.');
-      const size = firstFrameOutputSize(probe.video.width, probe.video.height, eff.tier);
+      if (!inputs.image) throw new InputProblem('InvalidParameter', 'input.img_url is missing.');
+      const img = await prepareInput(inputs.image, ctx);
+      if (img.info.kind !== 'image') {
+        throw new InputProblem('InvalidParameter', 'input.img_url is not an image.');
+      }
+      const size = firstFrameOutputSize(img.info.width, img.info.height, eff.tier);
       return {
         mode: 'first-frame' as const,
         ...size,
@@ -246,27 +271,14 @@ export class SandboxProvider implements VideoProvider {
     if (model.mode === 'text') {
       return { mode: 'text' as const, ...size, audio, inputs: [], inputVideoSeconds: 0 };
     }
-    const inputs: string[] = [];
+    const paths: string[] = [];
     let inputVideoSeconds = 0;
-    for (const [i, url] of eff.referenceUrls.entries()) {
-      const f = await fetch(
-        url,
-        `ref${i}`,
-        model.media.references?.video.maxBytes ?? MAX_INPUT_BYTES,
-      );
-      const probe = await probeMedia(this.deps.tools, f.path);
-      if (!probe.video) {
-        throw new MediaFetchError(
-          'InvalidParameter',
-          `input.reference_urls[${i}] is neither an image nor a video.`,
-        );
-      }
-      if (VIDEO_CONTAINERS.test(probe.format) && probe.durationSec !== null) {
-        inputVideoSeconds += Math.round(probe.durationSec);
-      }
-      inputs.push(f.path);
+    for (const ref of inputs.references) {
+      const f = await prepareInput(ref, ctx);
+      if (f.info.kind === 'video') inputVideoSeconds += Math.round(f.info.durationSec);
+      paths.push(f.path);
     }
-    return { mode: 'references' as const, ...size, audio, inputs, inputVideoSeconds };
+    return { mode: 'references' as const, ...size, audio, inputs: paths, inputVideoSeconds };
   }
 }
 

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-rate-limits.js';
 import * as m0003 from './0003-lost-submit-evidence.js';
+import * as m0004 from './0004-keyed-token-hashes.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-rate-limits': m0002,
   '0003-lost-submit-evidence': m0003,
+  '0004-keyed-token-hashes': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { LargeJsonBody } from '../tasks/create-intake.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../shared/json-depth.js';
+import { ApiError } from './errors.js';
+
+export { MAX_JSON_DEPTH, nestsDeeperThan };
+
+/** Bodies above this are left unparsed for an intake thread; a README body is about 40 KB. */
+export const LARGE_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The only body parser: JSON, as DashScope's SDKs send it (`application/json; charset=utf-8`).
+ * Anything else is refused with 415 by Fastify itself. The size limit is Fastify's `bodyLimit`.
+ */
+export function registerJsonParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    // parameters such as `; charset=utf-8` follow the type
+    /^application\/([a-z.+-]*\+)?json\s*(;.*)?$/i,
+    { parseAs: 'buffer' },
+    (req, body: Buffer, done) => {
+      // only the create and admin POST routes need a body; a DELETE (or any other method) that
+      // declares JSON but sends nothing simply has none
+      if (body.length === 0) {
+        if (req.method === 'POST') {
+          done(
+            new ApiError(
+              'BadRequest.InvalidJson',
+              'The request body is empty; send a JSON object.',
+            ),
+          );
+        } else {
+          done(null, undefined);
+        }
+        return;
+      }
+      // parsing and checking a body this large would hold the event loop for many
+      // milliseconds: the create path does it on an intake thread (src/jobs/intake-pool.ts)
+      if (body.length > LARGE_BODY_BYTES && req.method === 'POST') {
+        done(null, new LargeJsonBody(body));
+        return;
+      }
+      if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+        done(
+          new ApiError(
+            'InvalidParameter',
+            `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+          ),
+        );
+        return;
+      }
+      try {
+        done(null, JSON.parse(body.toString('utf8')) as unknown);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        done(new ApiError('BadRequest.InvalidJson', `The request body is not valid JSON: ${why}`));
+      }
+    },
+  );
+}

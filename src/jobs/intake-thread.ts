@@ -1,0 +1,84 @@
+// An intake thread: parses and checks create bodies too large for the event loop (IntakePool).
+import { parentPort, workerData } from 'node:worker_threads';
+import { z } from 'zod';
+import { locateMediaTools } from '../media/ffmpeg.js';
+import { buildMediaChecker } from '../media/build-media-checker.js';
+import { MODEL_MODES } from '../models/model-table.js';
+import { nestsDeeperThan, MAX_JSON_DEPTH } from '../shared/json-depth.js';
+import { LocalDiskStorage } from '../storage/local-disk-storage.js';
+import { intakeCreate, type Intake } from '../tasks/create-intake.js';
+import { TaskInputs } from '../tasks/task-inputs.js';
+
+export const intakeSetupSchema = z.object({
+  dataDir: z.string(),
+  mediaAllowHosts: z.array(z.string()),
+  ffmpegPath: z.string().optional(),
+  ffprobePath: z.string().optional(),
+  pathEnv: z.string(),
+});
+export type IntakeSetup = z.infer<typeof intakeSetupSchema>;
+
+const jobSchema = z.object({
+  seq: z.number(),
+  taskId: z.string(),
+  mode: z.enum(MODEL_MODES),
+  bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array),
+});
+export interface IntakeJob {
+  seq: number;
+  taskId: string;
+  mode: (typeof MODEL_MODES)[number];
+  bytes: Uint8Array;
+}
+export interface IntakeAnswer {
+  seq: number;
+  intake: Intake;
+}
+
+/** Parses like the HTTP edge does (depth first, then JSON.parse), then runs the intake. */
+async function run(deps: Parameters<typeof intakeCreate>[0], job: IntakeJob): Promise<Intake> {
+  if (nestsDeeperThan(job.bytes, MAX_JSON_DEPTH)) {
+    return {
+      ok: false,
+      code: 'InvalidParameter',
+      message: `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(
+      Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.length).toString('utf8'),
+    );
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      code: 'BadRequest.InvalidJson',
+      message: `The request body is not valid JSON: ${why}`,
+    };
+  }
+  return intakeCreate(deps, job.taskId, job.mode, raw);
+}
+
+if (parentPort && (workerData as { kind?: unknown } | null)?.kind === 'intake-thread') {
+  const port = parentPort;
+  const setup = intakeSetupSchema.parse((workerData as { setup: unknown }).setup);
+  const tools = locateMediaTools(setup);
+  const { media } = buildMediaChecker(setup, tools);
+  const deps = { media, inputs: new TaskInputs(new LocalDiskStorage(setup.dataDir)) };
+  port.on('message', (message: unknown) => {
+    const job = jobSchema.parse(message);
+    run(deps, job).then(
+      (intake) => port.postMessage({ seq: job.seq, intake } satisfies IntakeAnswer),
+      (err: unknown) =>
+        port.postMessage({
+          seq: job.seq,
+          intake: {
+            ok: false,
+            code: 'InternalError',
+            message: `vidgate could not check the request (${err instanceof Error ? err.name : 'error'}).`,
+          },
+        } satisfies IntakeAnswer),
+    );
+  });
+}
