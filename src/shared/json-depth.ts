@@ -12,6 +12,19 @@ const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** The index of the quote that ends the string whose text starts at `from`, or -1. */
+function closingQuote(body: Uint8Array, from: number): number {
+  let at = body.indexOf(QUOTE, from);
+  while (at >= 0) {
+    let backslashes = 0;
+    while (at - 1 - backslashes >= from && body[at - 1 - backslashes] === BACKSLASH) backslashes++;
+    // an even run of backslashes escapes itself, not the quote
+    if (backslashes % 2 === 0) return at;
+    at = body.indexOf(QUOTE, at + 1);
+  }
+  return -1;
+}
+
 /**
  * True when the JSON text nests objects and arrays deeper than `limit`. One pass over the bytes,
  * no allocation: brackets inside strings do not count, and an escaped quote does not end one.
@@ -24,8 +37,12 @@ export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
   for (let i = 0; i < body.length; i++) {
     const b = body[i];
     if (inString) {
-      if (b === BACKSLASH) i++;
-      else if (b === QUOTE) inString = false;
+      // a create body is mostly one long string (base64 media): jump to its closing quote
+      // with the native search instead of looking at every byte
+      const end = closingQuote(body, i);
+      if (end < 0) return false;
+      i = end;
+      inString = false;
     } else if (b === QUOTE) {
       inString = true;
     } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
