@@ -116,6 +116,13 @@ export interface PhaseResult extends CheckCounts {
   leftBehind: { parts: number; orphanResults: number; tmpFiles: number; names: string[] };
   kills: KillRecord[];
   loadAverage1m: number;
+  /** Σ tasks in each open state × time (sampled every 0.5 s): where the phase's time went */
+  stateSeconds: Record<string, number>;
+  /**
+   * Σ running slots not taken by a SUBMITTING, UNCERTAIN, PENDING or RUNNING task × time, while
+   * tasks were QUEUED: capacity left unused (an UNCERTAIN task may already have let its go)
+   */
+  idleSlotSeconds: number;
   /** digests of src/ at each process start of the phase; more than one: the code changed */
   sources: string[];
 }
@@ -140,6 +147,7 @@ async function submitAll(url: string, token: string, tasks: readonly DrillTask[]
 
 const openOf = (c: Record<string, number>): number =>
   Object.entries(c).reduce((n, [s, k]) => (isTerminal(s) ? n : n + k), 0);
+const UPSTREAM_OPEN = ['SUBMITTING', 'UNCERTAIN', 'PENDING', 'RUNNING'];
 const totalOf = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0);
 
 /** The order of kills: create kills with the copy kills spread among them. */
@@ -288,8 +296,19 @@ export async function runPhase(
         : Promise.resolve([]);
     let aborted: string | null = null;
     let lastLog = 0;
+    const stateSeconds: Record<string, number> = {};
+    let idleSlotSeconds = 0;
+    let sampledAt = Date.now();
     for (;;) {
       const c = await view.countsByState();
+      const now = Date.now();
+      const dt = (now - sampledAt) / 1000;
+      sampledAt = now;
+      for (const [state, n] of Object.entries(c))
+        if (!isTerminal(state)) stateSeconds[state] = (stateSeconds[state] ?? 0) + n * dt;
+      const upstreamOpen = UPSTREAM_OPEN.reduce((n, st) => n + (c[st] ?? 0), 0);
+      if ((c['QUEUED'] ?? 0) > 0)
+        idleSlotSeconds += Math.max(0, LIMITS.concurrentTasks - upstreamOpen) * dt;
       if (totalOf(c) >= accepted.size && openOf(c) === 0) break;
       if (Date.now() > deadline) {
         aborted = `phase exceeded ${o.phaseTimeoutMin} min with ${openOf(c)} tasks open: ${JSON.stringify(c)}`;
@@ -383,6 +402,10 @@ export async function runPhase(
         names: [...left.parts, ...left.orphanResults, ...left.tmpFiles].slice(0, 20),
       },
       kills,
+      stateSeconds: Object.fromEntries(
+        Object.entries(stateSeconds).map(([k, v]) => [k, Math.round(v)]),
+      ),
+      idleSlotSeconds: Math.round(idleSlotSeconds),
       sources: [...new Set(live.sources)],
       loadAverage1m:
         Math.round((loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)) * 100) / 100,

@@ -9,7 +9,7 @@ import { evidenceOfResult, type SeenEvidence } from './submit-evidence.js';
 import { TaskTransitions } from './task-transitions.js';
 
 /** How long after its loss a submit the list does not show keeps its running slot (ADR 0011). */
-export const LOST_SUBMIT_SETTLE_MS = 5000;
+export const LOST_SUBMIT_SETTLE_MS = 2000;
 /** finished tasks' evidence is kept for this many upstream tasks per process */
 const SEEN_CACHE_SIZE = 2000;
 
