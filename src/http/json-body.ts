@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { LargeJsonBody } from '../tasks/create-intake.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../shared/json-depth.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseBoundedJson } from '../shared/json-depth.js';
 import { ApiError } from './errors.js';
 
 export { MAX_JSON_DEPTH, nestsDeeperThan };
@@ -40,21 +40,9 @@ export function registerJsonParser(app: FastifyInstance): void {
         done(null, new LargeJsonBody(body));
         return;
       }
-      if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
-        done(
-          new ApiError(
-            'InvalidParameter',
-            `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
-          ),
-        );
-        return;
-      }
-      try {
-        done(null, JSON.parse(body.toString('utf8')) as unknown);
-      } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        done(new ApiError('BadRequest.InvalidJson', `The request body is not valid JSON: ${why}`));
-      }
+      const parsed = parseBoundedJson(body);
+      if (parsed.ok) done(null, parsed.value);
+      else done(new ApiError(parsed.code, parsed.message));
     },
   );
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { locateMediaTools } from '../media/ffmpeg.js';
 import { buildMediaChecker } from '../media/build-media-checker.js';
 import { MODEL_MODES } from '../models/model-table.js';
-import { nestsDeeperThan, MAX_JSON_DEPTH } from '../shared/json-depth.js';
+import { parseBoundedJson } from '../shared/json-depth.js';
 import { LocalDiskStorage } from '../storage/local-disk-storage.js';
 import { intakeCreate, type Intake } from '../tasks/create-intake.js';
 import { TaskInputs } from '../tasks/task-inputs.js';
@@ -37,27 +37,9 @@ export interface IntakeAnswer {
 
 /** Parses like the HTTP edge does (depth first, then JSON.parse), then runs the intake. */
 async function run(deps: Parameters<typeof intakeCreate>[0], job: IntakeJob): Promise<Intake> {
-  if (nestsDeeperThan(job.bytes, MAX_JSON_DEPTH)) {
-    return {
-      ok: false,
-      code: 'InvalidParameter',
-      message: `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
-    };
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(
-      Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.length).toString('utf8'),
-    );
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    return {
-      ok: false,
-      code: 'BadRequest.InvalidJson',
-      message: `The request body is not valid JSON: ${why}`,
-    };
-  }
-  return intakeCreate(deps, job.taskId, job.mode, raw);
+  const parsed = parseBoundedJson(job.bytes);
+  if (!parsed.ok) return parsed;
+  return intakeCreate(deps, job.taskId, job.mode, parsed.value);
 }
 
 if (parentPort && (workerData as { kind?: unknown } | null)?.kind === 'intake-thread') {

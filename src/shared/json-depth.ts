@@ -53,3 +53,32 @@ export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
   }
   return false;
 }
+
+export type BoundedJson =
+  | { ok: true; value: unknown }
+  | { ok: false; code: 'InvalidParameter' | 'BadRequest.InvalidJson'; message: string };
+
+/**
+ * A JSON body as the API reads it, wherever it is read (the HTTP edge, an intake thread): depth
+ * first, so nothing deeper than MAX_JSON_DEPTH ever reaches JSON.parse.
+ */
+export function parseBoundedJson(body: Uint8Array): BoundedJson {
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    return {
+      ok: false,
+      code: 'InvalidParameter',
+      message: `The request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+    };
+  }
+  try {
+    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      code: 'BadRequest.InvalidJson',
+      message: `The request body is not valid JSON: ${why}`,
+    };
+  }
+}

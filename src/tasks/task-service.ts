@@ -1,4 +1,5 @@
 import { ApiError } from '../http/errors.js';
+import { parseBoundedJson } from '../shared/json-depth.js';
 import type { ModelMode } from '../models/model-table.js';
 import { parseStoredBody } from '../models/task-request.js';
 import type { Clock } from '../shared/clock.js';
@@ -36,14 +37,9 @@ const CREATES_PER_TURN = 4;
 
 /** A large body parsed where no intake thread runs (tests build services without one). */
 function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (err) {
-    throw new ApiError(
-      'BadRequest.InvalidJson',
-      `The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
+  const parsed = parseBoundedJson(bytes);
+  if (!parsed.ok) throw new ApiError(parsed.code, parsed.message);
+  return parsed.value;
 }
 
 /** Creating and reading tasks; the HTTP routes are thin shells around this. */

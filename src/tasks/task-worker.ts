@@ -9,7 +9,12 @@ import { ObjectTooLargeError } from '../storage/media-storage.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 import { isSweptDue, type TaskPatch, type TaskRow } from '../store/task-store.js';
 import { ReconcileStep } from './reconcile-step.js';
-import { evidenceAgrees, evidenceOfRequest, evidenceOfResult } from './submit-evidence.js';
+import {
+  evidenceAgrees,
+  evidenceOfRequest,
+  evidenceOfResult,
+  type SubmitEvidence,
+} from './submit-evidence.js';
 import { pollDelayMs } from './poll-delay.js';
 import { TaskTransitions } from './task-transitions.js';
 
@@ -149,12 +154,13 @@ export class TaskWorker extends TaskTransitions {
       }
       return this.later(row, 2000);
     }
-    const body = requestBody(row);
-    const eff = effectiveRequest(findModelOrThrow(row.model), body);
-    const evidence = evidenceOfRequest(body.input.prompt, eff.durationSec);
+    // read from the body only once a channel has room: a queued task comes here every few
+    // seconds while the channels are full
+    let evidence: SubmitEvidence | undefined;
     for (const channel of candidates) {
       if ((await this.d.tasks.countOpenOnChannel(channel.id)) >= channel.limits.maxRunning)
         continue;
+      evidence ??= this.evidenceOf(row);
       const admittedAt = this.now();
       const admitted = await this.d.tasks.admit(
         row.id,
@@ -196,6 +202,13 @@ export class TaskWorker extends TaskTransitions {
       }
     }
     await this.later(row, FULL_CHANNEL_BACKSTOP_MS);
+  }
+
+  /** What tells this task's submit from another's in the upstream's answers (ADR 0011). */
+  private evidenceOf(row: TaskRow): SubmitEvidence {
+    const body = requestBody(row);
+    const eff = effectiveRequest(findModelOrThrow(row.model), body);
+    return evidenceOfRequest(body.input.prompt, eff.durationSec);
   }
 
   private async submit(row: TaskRow, channel: Channel): Promise<void> {
