@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import type { OpenTaskRef, TaskStore } from '../store/task-store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { takeQuerySlot, takeSweepShare } from '../ratelimit/query-budget.js';
+import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
 
 export interface StatusSweeperDeps {
   tasks: TaskStore;
@@ -169,9 +170,20 @@ export class StatusSweeper {
           cycle.cursor = idx;
           return marked;
         }
-        const page = await channel.provider
-          .list?.({ startTime: from, endTime: to, ...status, pageNo, pageSize })
-          .finally(() => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now()));
+        const page = await hedgedRead(
+          async () =>
+            channel.provider.list?.({ startTime: from, endTime: to, ...status, pageNo, pageSize }),
+          {
+            afterMs: HEDGE_AFTER_MS,
+            settleFirst: this.settleOf(channel, stamp),
+            // a stalled page blinds the sweep to every task finishing meanwhile
+            takeSlot: async () => {
+              const q = channel.limits.queriesPerSecond;
+              const extra = await takeQuerySlot(this.d.limiter, channel.id, q, this.d.clock.now());
+              return extra.ok ? this.settleOf(channel, extra.stamp) : null;
+            },
+          },
+        );
         if (!page) return marked;
         if (page.tasks.length < page.total && page.tasks.length < pageSize && pageNo === 1) {
           // the upstream capped the page below what we asked: ask for that much from now on
@@ -269,6 +281,10 @@ export class StatusSweeper {
     for (const [foundAt, ids] of byRank) due += await this.d.tasks.markDue(ids, now, foundAt);
     if (due > 0) this.d.onDue?.();
     return due;
+  }
+
+  private settleOf(channel: Channel, stamp: number): () => Promise<void> {
+    return () => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now());
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Channel } from '../channels/channel-pool.js';
 import { backoffMs } from '../jobs/backoff.js';
+import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
 import { findModel } from '../models/model-table.js';
 import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
@@ -43,7 +44,7 @@ export type { TaskWorkerDeps } from './task-transitions.js';
 export class TaskWorker extends TaskTransitions {
   /** consecutive unexpected errors per task in this process (store down, a bug) */
   private readonly errorStreak = new Map<string, number>();
-  /** tasks whose confirming query (see poll) was denied a slot in this process */
+  /** tasks whose confirming query (see poll) was denied a slot or failed in this process */
   private readonly owed = new Set<string>();
   private readonly reconcileStep = new ReconcileStep(this.d);
 
@@ -288,13 +289,28 @@ export class TaskWorker extends TaskTransitions {
     else this.owed.delete(row.id);
     if (!slot.ok)
       return this.later(row, slot.retryAfterMs + (safetyNet ? SAFETY_NET_STEP_BACK_MS : 0));
+    const upstreamTaskId = row.upstreamTaskId;
+    const settle = (stamp: number) => () => this.d.limiter.settle(key, stamp, this.now());
     let view: UpstreamView;
     try {
-      view = await channel.provider.query(row.upstreamTaskId);
-      await this.d.limiter.settle(key, slot.stamp, this.now());
+      view = await hedgedRead(() => channel.provider.query(upstreamTaskId), {
+        afterMs: HEDGE_AFTER_MS,
+        settleFirst: settle(slot.stamp),
+        // only a confirmation is worth a second query: the task has finished and holds its slot
+        takeSlot: async () => {
+          if (!confirming) return null;
+          const extra = await takeQuerySlot(this.d.limiter, channel.id, q, this.now());
+          return extra.ok ? settle(extra.stamp) : null;
+        },
+      });
     } catch (err) {
-      await this.d.limiter.settle(key, slot.stamp, this.now());
       const retryAfterMs = err instanceof ProviderError ? err.retryAfterMs : undefined;
+      // a failed confirmation stays one and comes back soon: as an ordinary poll it would wait
+      // for the sweep to find the task again, holding the running slot of a finished task
+      if (confirming) {
+        this.owed.add(row.id);
+        return this.later(row, backoffMs(1, { retryAfterMs }));
+      }
       return this.later(row, backoffMs(3, { retryAfterMs }));
     }
     await this.applyView(row, channel, view, {});
