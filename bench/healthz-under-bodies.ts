@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startVidgateProcess, type VidgateProcess } from '../test/support/vidgate-process.js';
 import { distribution, median, type Distribution } from './delay-stats.js';
+import { startProbedServer, type LoopDelay, type Server } from './probed-server.js';
 
 const TOKEN = 'vg_bench_healthz_token_0123456789abcdefghijkl';
 
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     'baseline-seconds': { type: 'string', default: '5' },
     'image-mb': { type: 'string', default: '19' },
+    // write a CPU profile of the server (run 1) into this directory
+    'cpu-prof': { type: 'string' },
   },
 });
 const CONCURRENCY = Number(args.concurrency);
@@ -105,24 +107,29 @@ function rssPeakMb(pid: number): number {
 interface RunResult {
   idle: Distribution;
   loaded: Distribution;
+  /** how late the server's own 10 ms timer fired while the creates arrived */
+  serverLoop: LoopDelay;
   creates: Distribution;
   statuses: Record<string, number>;
   rssPeakMb: number;
   bodyMb: number;
 }
 
-async function oneRun(image: string): Promise<RunResult> {
+async function oneRun(image: string, cpuProf: string | undefined): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vidgate-bench-healthz-'));
-  let proc: VidgateProcess | undefined;
+  let proc: Server | undefined;
   try {
-    proc = await startVidgateProcess({
-      env: {
+    // the loop probe (bench/loop-probe.ts) tells a blocked event loop from a starved process:
+    // /healthz seen from outside includes both
+    proc = await startProbedServer(
+      {
         VIDGATE_DATA_DIR: dataDir,
         VIDGATE_BOOTSTRAP_TOKEN: TOKEN,
         VIDGATE_ROLE: 'api',
         VIDGATE_LOG_LEVEL: 'warn',
       },
-    });
+      { cpuProf, sqlTiming: false },
+    );
     const url = proc.url;
     const idleProbe = probeHealth(url);
     await sleep(BASELINE_MS);
@@ -136,6 +143,7 @@ async function oneRun(image: string): Promise<RunResult> {
     );
     const bodyMb = Math.round(((bodies[0]?.length ?? 0) / 1024 / 1024) * 10) / 10;
     const loadedProbe = probeHealth(url);
+    await proc.loopReset();
     for (let round = 0; round < ROUNDS; round++) {
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async (_, i) => {
@@ -152,17 +160,20 @@ async function oneRun(image: string): Promise<RunResult> {
         }),
       );
     }
+    const serverLoop = await proc.loopReport();
     const loaded = await loadedProbe.stop();
+    const pid = proc.child.pid ?? 0;
     return {
       idle: rounded(idle),
       loaded: rounded(loaded),
+      serverLoop,
       creates: rounded(createTimes),
       statuses,
-      rssPeakMb: rssPeakMb(proc.pid),
+      rssPeakMb: rssPeakMb(pid),
       bodyMb,
     };
   } finally {
-    await proc?.kill('SIGKILL');
+    await proc?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -172,11 +183,12 @@ try {
   const image = maximalImage(dir, Number(args['image-mb']));
   const results: RunResult[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const res = await oneRun(image);
+    const res = await oneRun(image, r === 0 ? args['cpu-prof'] : undefined);
     results.push(res);
     console.log(
       `run ${r + 1}: body ${res.bodyMb} MB; /healthz idle p50 ${res.idle.median} p99 ${res.idle.p99} ms; ` +
         `under ${CONCURRENCY} concurrent creates p50 ${res.loaded.median} p99 ${res.loaded.p99} max ${res.loaded.max} ms; ` +
+        `server loop late p99 ${res.serverLoop.p99} max ${res.serverLoop.max} ms; ` +
         `creates p50 ${res.creates.median} max ${res.creates.max} ms ${JSON.stringify(res.statuses)}; ` +
         `RSS peak ${res.rssPeakMb} MB; load ${loadavg()[0]?.toFixed(2)}`,
     );
@@ -185,6 +197,7 @@ try {
   console.log(
     `\nmedians of ${RUNS} runs: /healthz idle p99 ${m((r) => r.idle.p99)} ms, ` +
       `loaded p50 ${m((r) => r.loaded.median)} p99 ${m((r) => r.loaded.p99)} max ${m((r) => r.loaded.max)} ms; ` +
+      `server loop late p99 ${m((r) => r.serverLoop.p99)} max ${m((r) => r.serverLoop.max)} ms; ` +
       `create max ${m((r) => r.creates.max)} ms; RSS peak ${m((r) => r.rssPeakMb)} MB`,
   );
 } finally {

@@ -63,8 +63,12 @@ export function storeLocation(config: Config): StoreLocation {
     : { kind: 'sqlite', path: join(config.dataDir, 'vidgate.db') };
 }
 
-/** Threads for large create bodies: one core is left to the event loop. */
-const INTAKE_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
+/**
+ * Threads for large create bodies, one per core (at most 4): they run below the event loop's CPU
+ * priority (jobs/intake-thread.ts), so they use the cores the loop leaves idle without taking
+ * them from it.
+ */
+const INTAKE_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 
 /** A partial result copy not written to for this long belongs to a dead process. */
 const PARTIAL_IDLE_MS = 10 * 60 * 1000;

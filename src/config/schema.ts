@@ -147,6 +147,9 @@ export const configSchema = z.object({
   VIDGATE_HTTP_ROUTE_TIMEOUT_SECONDS: positiveInt(30).describe(
     'time a route has to answer once the request is in (uploads and downloads also get the request timeout)',
   ),
+  VIDGATE_HTTP_MAX_LARGE_BODIES: positiveInt(16).describe(
+    'request bodies over 1 MiB held in memory at once (the RSS bound); further uploads wait, unread',
+  ),
   VIDGATE_CORS_ORIGINS: corsOrigins.describe(
     'browser origins allowed to call the API (exact origins or *); unset = no CORS headers',
   ),

@@ -22,6 +22,7 @@ void describe('HTTP edge settings', () => {
       idleTimeoutMs: 60_000,
       keepAliveTimeoutMs: 72_000,
       routeTimeoutMs: 30_000,
+      maxLargeBodies: 16,
       corsOrigins: [],
       authFailureLimit: 20,
       authFailureWindowMs: 10_000,

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { LargeJsonBody } from '../tasks/create-intake.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan, parseBoundedJson } from '../shared/json-depth.js';
+import { contentLengthOf, readBody } from './body-reader.js';
 import { ApiError } from './errors.js';
+import { LargeBodyGate } from './large-body-gate.js';
 
 export { MAX_JSON_DEPTH, nestsDeeperThan };
 
@@ -10,39 +12,60 @@ export const LARGE_BODY_BYTES = 1024 * 1024;
 
 /**
  * The only body parser: JSON, as DashScope's SDKs send it (`application/json; charset=utf-8`).
- * Anything else is refused with 415 by Fastify itself. The size limit is Fastify's `bodyLimit`.
+ * Anything else is refused with 415 by Fastify itself. The size limit is Fastify's `bodyLimit`,
+ * applied by readBody as Fastify applies it.
  */
-export function registerJsonParser(app: FastifyInstance): void {
+export function registerJsonParser(app: FastifyInstance, maxLargeBodies: number): LargeBodyGate {
+  const gate = new LargeBodyGate(maxLargeBodies);
+  // a large body's place is freed when its answer is sent or its connection dies
+  const places = new WeakMap<object, () => void>();
+  app.addHook('onRequest', (req, reply, next) => {
+    reply.raw.once('close', () => places.get(req.raw)?.());
+    next();
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     // parameters such as `; charset=utf-8` follow the type
     /^application\/([a-z.+-]*\+)?json\s*(;.*)?$/i,
-    { parseAs: 'buffer' },
-    (req, body: Buffer, done) => {
-      // only the create and admin POST routes need a body; a DELETE (or any other method) that
-      // declares JSON but sends nothing simply has none
-      if (body.length === 0) {
-        if (req.method === 'POST') {
-          done(
-            new ApiError(
-              'BadRequest.InvalidJson',
-              'The request body is empty; send a JSON object.',
-            ),
-          );
-        } else {
-          done(null, undefined);
-        }
-        return;
-      }
-      // parsing and checking a body this large would hold the event loop for many
-      // milliseconds: the create path does it on an intake thread (src/jobs/intake-pool.ts)
-      if (body.length > LARGE_BODY_BYTES && req.method === 'POST') {
-        done(null, new LargeJsonBody(body));
-        return;
-      }
-      const parsed = parseBoundedJson(body);
-      if (parsed.ok) done(null, parsed.value);
-      else done(new ApiError(parsed.code, parsed.message));
+    (req, payload, done) => {
+      const limits = {
+        limit: req.routeOptions.bodyLimit,
+        contentLength: contentLengthOf(req.headers['content-length']),
+        hold: async () => places.set(req.raw, await gate.acquire()),
+      };
+      readBody(payload, limits, (err, body) => {
+        if (err || !body) done(err ?? new Error('no body'), undefined);
+        else parseJsonBody(req.method, body, done);
+      });
     },
   );
+  return gate;
+}
+
+function parseJsonBody(
+  method: string,
+  body: Buffer,
+  done: (err: Error | null, value?: unknown) => void,
+): void {
+  // only the create and admin POST routes need a body; a DELETE (or any other method) that
+  // declares JSON but sends nothing simply has none
+  if (body.length === 0) {
+    if (method === 'POST') {
+      done(
+        new ApiError('BadRequest.InvalidJson', 'The request body is empty; send a JSON object.'),
+      );
+    } else {
+      done(null, undefined);
+    }
+    return;
+  }
+  // parsing and checking a body this large would hold the event loop for many
+  // milliseconds: the create path does it on an intake thread (src/jobs/intake-pool.ts)
+  if (body.length > LARGE_BODY_BYTES && method === 'POST') {
+    done(null, new LargeJsonBody(body));
+    return;
+  }
+  const parsed = parseBoundedJson(body);
+  if (parsed.ok) done(null, parsed.value);
+  else done(new ApiError(parsed.code, parsed.message));
 }

@@ -1,4 +1,6 @@
 // An intake thread: parses and checks create bodies too large for the event loop (IntakePool).
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { locateMediaTools } from '../media/ffmpeg.js';
@@ -8,6 +10,9 @@ import { parseBoundedJson } from '../shared/json-depth.js';
 import { LocalDiskStorage } from '../storage/local-disk-storage.js';
 import { intakeCreate, type Intake } from '../tasks/create-intake.js';
 import { TaskInputs } from '../tasks/task-inputs.js';
+
+/** nice value of an intake thread: below the event loop's 0 */
+const INTAKE_NICE = 10;
 
 export const intakeSetupSchema = z.object({
   dataDir: z.string(),
@@ -42,7 +47,22 @@ async function run(deps: Parameters<typeof intakeCreate>[0], job: IntakeJob): Pr
   return intakeCreate(deps, job.taskId, job.mode, parsed.value);
 }
 
+/**
+ * Lowers this thread's CPU priority below the event loop's (Linux: a thread is a task with its own
+ * nice value, found through /proc/thread-self). A body's check can wait a few milliseconds; the
+ * event loop, which answers every other request, cannot. Elsewhere a no-op.
+ */
+function yieldToEventLoop(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, INTAKE_NICE);
+  } catch {
+    // no /proc, or not allowed: the thread keeps the process's priority
+  }
+}
+
 if (parentPort && (workerData as { kind?: unknown } | null)?.kind === 'intake-thread') {
+  yieldToEventLoop();
   const port = parentPort;
   const setup = intakeSetupSchema.parse((workerData as { setup: unknown }).setup);
   const tools = locateMediaTools(setup);

@@ -1,3 +1,6 @@
+import { isAscii } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+
 /**
  * Deepest `{`/`[` nesting a body may have. DashScope bodies are about 4 deep; JSON.parse and
  * everything that walks the result afterwards (validation, structuredClone, JSON.stringify when
@@ -26,32 +29,111 @@ function closingQuote(body: Uint8Array, from: number): number {
 }
 
 /**
- * True when the JSON text nests objects and arrays deeper than `limit`. One pass over the bytes,
- * no allocation: brackets inside strings do not count, and an escaped quote does not end one.
- * UTF-8 never puts these ASCII bytes inside a multi-byte character, so bytes are safe to scan.
- * The text need not be valid JSON; JSON.parse judges that afterwards.
+ * A string value this long, of plain printable ASCII, is cut out of the text before JSON.parse
+ * and put back afterwards (see parseBoundedJson).
  */
-export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
+const LIFT_BYTES = 64 * 1024;
+
+interface Scan {
+  deep: boolean;
+  /** [first byte, closing quote) of each long plain string value, in order */
+  lifted: [number, number][];
+}
+
+/** Whether any byte of the range is below 0x20 (a control character, which JSON forbids raw). */
+function hasControlByte(body: Uint8Array, from: number, to: number): boolean {
+  let i = from;
+  const isControl = (b: number | undefined): boolean => b !== undefined && b < 0x20;
+  for (; i < to && (body.byteOffset + i) % 4 !== 0; i++) if (isControl(body[i])) return true;
+  const words = Math.floor((to - i) / 4);
+  const view = new Uint32Array(body.buffer, body.byteOffset + i, words);
+  for (let w = 0; w < words; w++) {
+    const x = view[w] ?? 0;
+    // "some byte < 0x20" a word at a time; exact for ASCII words (bytes < 0x80, checked first)
+    if (((x - 0x20202020) & ~x & 0x80808080) !== 0) return true;
+  }
+  for (i += words * 4; i < to; i++) if (isControl(body[i])) return true;
+  return false;
+}
+
+/**
+ * Printable ASCII without a backslash: its JSON value is its bytes read as latin1. Native
+ * searches and a word-at-a-time check: a byte loop over a 20 MB data URI took 20-30 ms.
+ */
+function isPlainAscii(body: Uint8Array, from: number, to: number): boolean {
+  const range = body.subarray(from, to);
+  return isAscii(range) && range.indexOf(BACKSLASH) < 0 && !hasControlByte(body, from, to);
+}
+
+/** Whether the string that closes at `end` is an object key (the next non-blank byte is `:`). */
+function isKey(body: Uint8Array, end: number): boolean {
+  for (let i = end + 1; i < body.length; i++) {
+    const b = body[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b === 0x3a;
+  }
+  return false;
+}
+
+/**
+ * One pass over the bytes, no allocation but the span list: brackets inside strings do not count,
+ * and an escaped quote does not end one. UTF-8 never puts these ASCII bytes inside a multi-byte
+ * character, so bytes are safe to scan. The text need not be valid JSON.
+ */
+function scan(body: Uint8Array, limit: number, liftAt: number): Scan {
+  const lifted: [number, number][] = [];
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < body.length; i++) {
     const b = body[i];
-    if (inString) {
+    if (b === QUOTE) {
       // a create body is mostly one long string (base64 media): jump to its closing quote
       // with the native search instead of looking at every byte
-      const end = closingQuote(body, i);
-      if (end < 0) return false;
+      const end = closingQuote(body, i + 1);
+      if (end < 0) break;
+      if (end - (i + 1) >= liftAt && !isKey(body, end) && isPlainAscii(body, i + 1, end))
+        lifted.push([i + 1, end]);
       i = end;
-      inString = false;
-    } else if (b === QUOTE) {
-      inString = true;
     } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
-      if (++depth > limit) return true;
+      if (++depth > limit) return { deep: true, lifted };
     } else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && depth > 0) {
       depth--;
     }
   }
-  return false;
+  return { deep: false, lifted };
+}
+
+/**
+ * True when the JSON text nests objects and arrays deeper than `limit`; JSON.parse judges the
+ * rest afterwards.
+ */
+export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
+  return scan(body, limit, Infinity).deep;
+}
+
+/**
+ * JSON.parse of the body with its long plain strings cut out and put back as one-byte strings.
+ * A create body is mostly one data URI of base64; one CJK character in the prompt made V8 decode
+ * the whole 20 MB text into a two-byte string, and decoding, parsing and checking that cost an
+ * intake thread about 150 ms per maximal body. A cut string is printable ASCII without escapes,
+ * so JSON.parse would have given exactly its bytes; the placeholder carries a random nonce, so
+ * no client text can pass for one.
+ */
+function parseLifting(body: Buffer, lifted: [number, number][]): unknown {
+  if (lifted.length === 0) return JSON.parse(body.toString('utf8')) as unknown;
+  const prefix = `vidgate-lifted-${randomBytes(16).toString('hex')}-`;
+  const values = new Map<string, string>();
+  const pieces: string[] = [];
+  let at = 0;
+  for (const [from, to] of lifted) {
+    const placeholder = `${prefix}${values.size}`;
+    values.set(placeholder, body.toString('latin1', from, to));
+    // the cuts sit next to quotes, which are ASCII: no UTF-8 sequence is split
+    pieces.push(body.toString('utf8', at, from), placeholder);
+    at = to;
+  }
+  pieces.push(body.toString('utf8', at));
+  return JSON.parse(pieces.join(''), (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(prefix) ? (values.get(value) ?? value) : value,
+  ) as unknown;
 }
 
 export type BoundedJson =
@@ -63,7 +145,9 @@ export type BoundedJson =
  * first, so nothing deeper than MAX_JSON_DEPTH ever reaches JSON.parse.
  */
 export function parseBoundedJson(body: Uint8Array): BoundedJson {
-  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const found = scan(bytes, MAX_JSON_DEPTH, LIFT_BYTES);
+  if (found.deep) {
     return {
       ok: false,
       code: 'InvalidParameter',
@@ -71,8 +155,7 @@ export function parseBoundedJson(body: Uint8Array): BoundedJson {
     };
   }
   try {
-    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: parseLifting(bytes, found.lifted) };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return {
