@@ -1,6 +1,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Import boundaries, written as patterns so that a new folder is covered without naming it here.
+const PROVIDER_INSIDES = {
+  group: ['**/providers/*/*', '!**/providers/registry.js', '!**/providers/provider.js'],
+  message: 'Core code talks to providers through providers/registry.ts and provider.ts only.',
+};
+const HTTP_FACE = {
+  group: ['**/http/*', '**/http/**'],
+  message:
+    'The domain never imports the HTTP face: throw a contract Refusal (src/contract/) or return a typed result.',
+};
+const CORE_ROOMS = {
+  group: ['**/tasks/*', '**/store/*', '**/channels/*', '**/jobs/*', '**/http/*', '**/cli/*'],
+  message: 'A provider imports only the provider API, media, models, storage and shared helpers.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -33,21 +48,22 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/providers/sandbox/*', '**/providers/dashscope/*'],
-              message: 'Core code talks to providers through providers/registry.ts only.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [PROVIDER_INSIDES] }],
     },
   },
   {
-    files: ['src/providers/**', 'test/**', 'bench/**', 'src/simulator/**'],
+    // the domain: everything but the face, the composition root and the command line
+    files: ['src/**'],
+    ignores: ['src/http/**', 'src/main.ts', 'src/bin.ts', 'src/cli/**', '**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [PROVIDER_INSIDES, HTTP_FACE] }] },
+  },
+  {
+    files: ['src/providers/*/**'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CORE_ROOMS] }] },
+  },
+  {
+    files: ['test/**', 'bench/**', 'src/simulator/**', '**/*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NO_STORE, SECURITY_HEADERS } from './edge-headers.js';
+import { Refusal } from '../contract/refusal.js';
 import { API_ERRORS, ApiError, errorBody, type ApiErrorCode } from './errors.js';
 
 /** An error as it goes on the wire. */
@@ -41,6 +42,9 @@ export function mapError(
   if (err instanceof ApiError) {
     return { code: err.code, message: err.message, headers: err.headers, close: false };
   }
+  // the domain's refusals carry a contract code; its status comes from API_ERRORS
+  if (err instanceof Refusal)
+    return { code: err.code, message: err.message, headers: {}, close: false };
   if (!(err instanceof Error)) return null;
   const fe: Partial<FastifyError> & Error = err;
   switch (fe.code ?? '') {

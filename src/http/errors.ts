@@ -1,42 +1,19 @@
+import { API_ERRORS, type ApiErrorCode } from '../contract/error-codes.js';
+import { Refusal } from '../contract/refusal.js';
+
+export { API_ERRORS, type ApiErrorCode };
 /**
- * Every error code vidgate's API can answer with, and its HTTP status. Codes are DashScope's
- * (reference §9) wherever DashScope has one; docs/errors.md is kept in sync by a test.
+ * A request-level failure as the face answers it: a contract Refusal plus its HTTP status and
+ * headers, rendered as DashScope's `{request_id, code, message}`.
  */
-export const API_ERRORS = {
-  InvalidParameter: 400,
-  'BadRequest.EmptyInput': 400,
-  'BadRequest.EmptyModel': 400,
-  'BadRequest.InvalidJson': 400,
-  'BadRequest.Malformed': 400,
-  InvalidURL: 400,
-  UnsupportedOperation: 400,
-  InvalidApiKey: 401,
-  AccessDenied: 403,
-  NotFound: 404,
-  MethodNotAllowed: 405,
-  RequestTimeOut: 408,
-  'BadRequest.TooLarge': 413,
-  'BadRequest.UriTooLong': 414,
-  'BadRequest.UnsupportedContentType': 415,
-  'Throttling.RateQuota': 429,
-  'Throttling.AllocationQuota': 429,
-  'BadRequest.HeadersTooLarge': 431,
-  InternalError: 500,
-  'InternalError.Timeout': 500,
-  ModelUnavailable: 503,
-} as const;
-
-export type ApiErrorCode = keyof typeof API_ERRORS;
-
-/** A request-level failure, rendered as DashScope's `{request_id, code, message}`. */
-export class ApiError extends Error {
+export class ApiError extends Refusal {
   readonly status: number;
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(code, message);
     this.name = 'ApiError';
     this.status = API_ERRORS[code];
   }

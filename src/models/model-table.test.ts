@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CREATE_ROUTES } from '../http/routes/bailian.create.js';
+import { CREATE_ROUTES } from '../contract/routes.js';
 import {
   allowedDurations,
   describeDurations,

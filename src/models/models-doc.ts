@@ -1,4 +1,4 @@
-import { CREATE_ROUTES } from '../http/routes/bailian.create.js';
+import { CREATE_ROUTES } from '../contract/routes.js';
 import { PROMPT_REFUSE_FACTOR } from './request-bounds.js';
 import { DECISIONS, SEED_DEVIATIONS, type Decision } from './model-decisions.js';
 import {

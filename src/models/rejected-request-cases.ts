@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from '../http/errors.js';
+import type { ApiErrorCode } from '../contract/error-codes.js';
 import {
   allowedDurations,
   RESOLUTION_TIERS,

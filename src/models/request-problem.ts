@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from '../http/errors.js';
+import type { ApiErrorCode } from '../contract/error-codes.js';
 
 /** Why a create body was refused: a DashScope error code and a message naming the field. */
 export interface RequestProblem {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { API_ERRORS } from '../http/errors.js';
+import { API_ERRORS } from '../contract/error-codes.js';
 import { acceptedCases } from './accepted-request-cases.js';
 import { MODEL_MODES, MODELS } from './model-table.js';
 import { rejectedCases } from './rejected-request-cases.js';

@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from '../http/errors.js';
+import type { ApiErrorCode } from '../contract/error-codes.js';
 import { checkInput } from './check-input.js';
 import { checkParameters } from './check-parameters.js';
 import { checkBounds, truncatePrompts } from './request-bounds.js';

@@ -86,9 +86,21 @@ export interface TasksTable {
   slotReleasedAt: number | null;
 }
 
+export interface TaskEventsTable {
+  taskId: string;
+  seq: number;
+  accountId: string;
+  at: number;
+  fromState: TaskState | null;
+  toState: TaskState;
+  /** JSON object: the fact columns the change set (upstreamTaskId, usage, errorCode, …) */
+  facts: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   tokens: TokensTable;
   channels: ChannelsTable;
   tasks: TasksTable;
+  taskEvents: TaskEventsTable;
 }

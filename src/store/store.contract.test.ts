@@ -82,7 +82,15 @@ async function closePeers(db: Db, peers: Db[]): Promise<void> {
 }
 
 const T0 = 1_700_000_000_000;
-const APP_TABLES = ['accounts', 'channels', 'rate_events', 'rate_limit_keys', 'tasks', 'tokens'];
+const APP_TABLES = [
+  'accounts',
+  'channels',
+  'rate_events',
+  'rate_limit_keys',
+  'task_events',
+  'tasks',
+  'tokens',
+];
 
 function channel(id: string, patch: Partial<ChannelRow> = {}): ChannelRow {
   return {

@@ -11,6 +11,7 @@ import {
 import { assertTransition, UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
 import type { StoreCapabilities } from './dialects.js';
 import type { Database, TasksTable } from './schema.js';
+import { listTaskEvents, type TaskEventRow } from './task-events.js';
 
 export type TaskRow = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;
@@ -105,6 +106,11 @@ export class TaskStore {
       .where('id', '=', id)
       .where('accountId', '=', accountId)
       .executeTakeFirst();
+  }
+
+  /** A task's state changes in order, for its own account only (ADR 0013). */
+  async eventsForAccount(id: string, accountId: string): Promise<TaskEventRow[]> {
+    return listTaskEvents(this.db, id, accountId);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from '../http/errors.js';
+import type { ApiErrorCode } from '../contract/error-codes.js';
 import { hasRemoteMedia, type MediaChecker } from '../media/media-checker.js';
 import type { ModelMode } from '../models/model-table.js';
 import { validateRequest } from '../models/validate-request.js';

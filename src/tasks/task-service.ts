@@ -1,10 +1,11 @@
-import { ApiError } from '../http/errors.js';
+import { Refusal } from '../contract/refusal.js';
 import { parseBoundedJson } from '../shared/json-depth.js';
 import type { ModelMode } from '../models/model-table.js';
 import { parseStoredBody } from '../models/task-request.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { MediaChecker } from '../media/media-checker.js';
+import type { TaskEventRow } from '../store/task-events.js';
 import type { TaskRow, TaskStore, TaskView } from '../store/task-store.js';
 import { intakeCreate, LargeJsonBody, type Intake } from './create-intake.js';
 import type { TaskInputs } from './task-inputs.js';
@@ -38,7 +39,7 @@ const CREATES_PER_TURN = 4;
 /** A large body parsed where no intake thread runs (tests build services without one). */
 function parseJson(bytes: Uint8Array): unknown {
   const parsed = parseBoundedJson(bytes);
-  if (!parsed.ok) throw new ApiError(parsed.code, parsed.message);
+  if (!parsed.ok) throw new Refusal(parsed.code, parsed.message);
   return parsed.value;
 }
 
@@ -72,7 +73,7 @@ export class TaskService {
       id = newId('task', this.clock.now());
       intake = await intakeCreate(deps, id, mode, raw);
     }
-    if (!intake.ok) throw new ApiError(intake.code, intake.message);
+    if (!intake.ok) throw new Refusal(intake.code, intake.message);
     const now = this.clock.now();
     const row: TaskRow = {
       id,
@@ -123,5 +124,11 @@ export class TaskService {
   async get(caller: Caller, taskId: string): Promise<TaskView | undefined> {
     if (taskId.length > 64) return undefined;
     return this.tasks.getForAccount(taskId, caller.accountId);
+  }
+
+  /** The task's state changes, oldest first; none for an unknown task or another account's. */
+  async events(caller: Caller, taskId: string): Promise<TaskEventRow[]> {
+    if (taskId.length > 64) return [];
+    return this.tasks.eventsForAccount(taskId, caller.accountId);
   }
 }

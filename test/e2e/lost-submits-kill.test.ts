@@ -72,8 +72,15 @@ describe('SIGKILL during creates with slow create answers, then restart', () => 
       assert.equal(res.status, 200, res.bytes.toString());
       ids.push(taskBodySchema.parse(JSON.parse(res.bytes.toString())).output.task_id);
     }
-    // the first creates are on the wire now: their answers take 1.3–1.7 s
-    await new Promise((r) => setTimeout(r, 700));
+    // kill while a create is on the wire: it reached the simulator, which holds it 1.3–1.7 s
+    // before making the task. Waiting for that instead of a fixed delay keeps the test true on a
+    // loaded machine, where vidgate may take longer than any fixed delay to send its first create.
+    const arrived = () => sim.stats().accounts['acct']?.createRequests ?? 0;
+    const deadlineOnWire = Date.now() + 60_000;
+    while (arrived() <= sim.tasks().length) {
+      assert.ok(Date.now() < deadlineOnWire, 'vidgate never sent a create');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     await proc.kill('SIGKILL');
     const createdAtKill = sim.tasks().length;
     await new Promise((r) => setTimeout(r, 2000));

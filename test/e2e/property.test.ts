@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BODY_LIMIT_BYTES } from '../../src/http/app.js';
 import { API_ERRORS } from '../../src/http/errors.js';
-import { CREATE_ROUTES } from '../../src/http/routes/bailian.create.js';
+import { CREATE_ROUTES } from '../../src/contract/routes.js';
 import {
   allowedDurations,
   findModel,

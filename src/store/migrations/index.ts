@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-rate-limits.js';
 import * as m0003 from './0003-lost-submit-evidence.js';
 import * as m0004 from './0004-keyed-token-hashes.js';
+import * as m0005 from './0005-task-events.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-rate-limits': m0002,
   '0003-lost-submit-evidence': m0003,
   '0004-keyed-token-hashes': m0004,
+  '0005-task-events': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
