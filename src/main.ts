@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from './auth/token-service.js';
 import { announceFirstToken, bootstrap, ensureDefaultChannel } from './bootstrap.js';
@@ -310,11 +309,6 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     concurrency: config.workerConcurrency,
     idleMs: 500,
     claim: async (limit) => {
-      // better-sqlite3 answers synchronously, so without this turn a claim, its steps and the
-      // next claim all run as microtasks: a backlog of due tasks held the event loop (and every
-      // GET) for seconds. One batch per turn lets requests in between.
-      await nextTurn();
-      // a stop asked for during that turn must not be answered with freshly leased tasks
       if (stopping) return [];
       return taskStore.claimDue({
         owner,

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -76,6 +77,12 @@ export class Runner<T extends { id: string }> {
       const free = this.opts.concurrency - this.inFlight.size;
       let claimed: T[] = [];
       if (free > 0) {
+        // A synchronous store (better-sqlite3) answers without giving the event loop a turn, so
+        // claim, steps and the next claim would all run as microtasks: a backlog of due items
+        // held the loop (and every request) for seconds. One batch per turn lets others in.
+        await nextTurn();
+        // a stop asked for during that turn must not be answered with freshly leased items
+        if (this.state.kind !== 'running') break;
         try {
           claimed = await this.opts.claim(free);
         } catch (err) {

@@ -6,10 +6,10 @@ import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/t
 import { ProviderError } from '../providers/provider-error.js';
 import type { SubmitResult, UpstreamView } from '../providers/provider.js';
 import { takeQuerySlot } from '../ratelimit/query-budget.js';
-import { ObjectTooLargeError } from '../storage/media-storage.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 import { isSweptDue, type TaskPatch, type TaskRow } from '../store/task-store.js';
 import { ReconcileStep } from './reconcile-step.js';
+import { ResultStep } from './result-step.js';
 import {
   evidenceAgrees,
   evidenceOfRequest,
@@ -47,6 +47,7 @@ export class TaskWorker extends TaskTransitions {
   /** tasks whose confirming query (see poll) was denied a slot or failed in this process */
   private readonly owed = new Set<string>();
   private readonly reconcileStep = new ReconcileStep(this.d);
+  private readonly resultStep = new ResultStep(this.d);
 
   /**
    * One step for one claimed task. An unexpected error (not an upstream answer: those are data)
@@ -96,7 +97,7 @@ export class TaskWorker extends TaskTransitions {
       case 'RUNNING':
         return this.poll(row);
       case 'FETCHING':
-        return this.fetchResult(row);
+        return this.resultStep.run(row);
       case 'SUCCEEDED':
       case 'FAILED':
       case 'CANCELED':
@@ -405,54 +406,6 @@ export class TaskWorker extends TaskTransitions {
    * stored; other failures are retried until the upstream's link is about to expire. Messages
    * are fixed texts: the cause, which may name hosts or paths, goes to the log.
    */
-  private async fetchResult(row: TaskRow): Promise<void> {
-    const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
-    if (!channel || !row.upstreamVideoUrl) return this.later(row, 5000);
-    const key = `results/${row.id}.mp4`;
-    // no model's output comes near (15 s of 1080P is tens of MB); a longer stream is no video
-    const maxBytes = 2 * 1024 ** 3;
-    const releaseInputs = () =>
-      this.d.media.release(row.id).catch((err: unknown) => {
-        this.d.logger.warn({ task: row.id, err: errText(err) }, 'kept media copies not removed');
-      });
-    try {
-      const stream = await channel.provider.openResult(row.upstreamVideoUrl);
-      const stored = await this.d.storage.put(key, stream, { maxBytes });
-      await this.move(row, 'SUCCEEDED', {
-        resultKey: key,
-        resultBytes: stored.size,
-        upstreamVideoUrl: null,
-      });
-      await releaseInputs();
-    } catch (err) {
-      const refusal =
-        err instanceof ProviderError && err.kind === 'reject'
-          ? { code: err.code, message: err.message }
-          : err instanceof ObjectTooLargeError
-            ? {
-                code: 'ResultTooLarge',
-                message: 'The result is larger than the 2 GB vidgate stores; nothing was stored.',
-              }
-            : null;
-      const age = this.now() - Number(row.finishedAt ?? this.now());
-      if (refusal || age > DAY_MS - 3600_000) {
-        this.d.logger.warn(
-          { task: row.id, code: refusal?.code ?? 'ResultUnavailable', err: errText(err) },
-          'result not stored',
-        );
-        await this.d.storage.delete(key);
-        await releaseInputs();
-        if (refusal) return this.fail(row, refusal.code, refusal.message);
-        return this.fail(
-          row,
-          'ResultUnavailable',
-          'The result could not be copied before its link expired; quote the task_id when reporting it.',
-        );
-      }
-      this.d.logger.warn({ task: row.id, err: errText(err) }, 'result download failed; will retry');
-      return this.later(row, backoffMs(4));
-    }
-  }
 }
 
 function findModelOrThrow(name: string) {
