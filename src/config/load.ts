@@ -13,6 +13,8 @@ export interface HttpEdgeConfig {
   readonly routeTimeoutMs: number;
   /** request bodies over 1 MiB held in memory at once; more wait, unread */
   readonly maxLargeBodies: number;
+  /** of those, the most one account may hold */
+  readonly maxLargeBodiesPerAccount: number;
   /** exact origins, or `['*']`; empty means no CORS headers at all */
   readonly corsOrigins: readonly string[];
   readonly authFailureLimit: number;
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       keepAliveTimeoutMs: c.VIDGATE_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
       routeTimeoutMs: c.VIDGATE_HTTP_ROUTE_TIMEOUT_SECONDS * 1000,
       maxLargeBodies: c.VIDGATE_HTTP_MAX_LARGE_BODIES,
+      maxLargeBodiesPerAccount: c.VIDGATE_HTTP_MAX_LARGE_BODIES_PER_ACCOUNT,
       corsOrigins: Object.freeze(listEntries(c.VIDGATE_CORS_ORIGINS)),
       authFailureLimit: c.VIDGATE_AUTH_FAILURE_LIMIT,
       authFailureWindowMs: c.VIDGATE_AUTH_FAILURE_WINDOW_SECONDS * 1000,

@@ -150,6 +150,9 @@ export const configSchema = z.object({
   VIDGATE_HTTP_MAX_LARGE_BODIES: positiveInt(16).describe(
     'request bodies over 1 MiB held in memory at once (the RSS bound); further uploads wait, unread',
   ),
+  VIDGATE_HTTP_MAX_LARGE_BODIES_PER_ACCOUNT: positiveInt(4).describe(
+    'of those, the most one account may hold, so one tenant cannot make the others wait',
+  ),
   VIDGATE_CORS_ORIGINS: corsOrigins.describe(
     'browser origins allowed to call the API (exact origins or *); unset = no CORS headers',
   ),

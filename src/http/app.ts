@@ -121,7 +121,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
     app.addHook('onRequest', corsHook({ origins: edge.corsOrigins, methodsFor }));
   }
 
-  registerJsonParser(app, edge.maxLargeBodies);
+  registerJsonParser(app, edge);
 
   app.setErrorHandler((err, req, reply) => {
     const m = mapError(err, req, limits);

@@ -23,6 +23,7 @@ void describe('HTTP edge settings', () => {
       keepAliveTimeoutMs: 72_000,
       routeTimeoutMs: 30_000,
       maxLargeBodies: 16,
+      maxLargeBodiesPerAccount: 4,
       corsOrigins: [],
       authFailureLimit: 20,
       authFailureWindowMs: 10_000,

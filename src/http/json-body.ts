@@ -15,8 +15,11 @@ export const LARGE_BODY_BYTES = 1024 * 1024;
  * Anything else is refused with 415 by Fastify itself. The size limit is Fastify's `bodyLimit`,
  * applied by readBody as Fastify applies it.
  */
-export function registerJsonParser(app: FastifyInstance, maxLargeBodies: number): LargeBodyGate {
-  const gate = new LargeBodyGate(maxLargeBodies);
+export function registerJsonParser(
+  app: FastifyInstance,
+  limits: { maxLargeBodies: number; maxLargeBodiesPerAccount: number },
+): LargeBodyGate {
+  const gate = new LargeBodyGate(limits.maxLargeBodies, limits.maxLargeBodiesPerAccount);
   // a large body's place is freed when its answer is sent or its connection dies
   const places = new WeakMap<object, () => void>();
   app.addHook('onRequest', (req, reply, next) => {
@@ -31,7 +34,8 @@ export function registerJsonParser(app: FastifyInstance, maxLargeBodies: number)
       const limits = {
         limit: req.routeOptions.bodyLimit,
         contentLength: contentLengthOf(req.headers['content-length']),
-        hold: async () => places.set(req.raw, await gate.acquire()),
+        // the account is known here: tokens are checked before any body is read
+        hold: async () => places.set(req.raw, await gate.acquire(req.caller?.accountId ?? req.ip)),
       };
       readBody(payload, limits, (err, body) => {
         if (err || !body) done(err ?? new Error('no body'), undefined);
