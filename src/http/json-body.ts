@@ -7,8 +7,12 @@ import { LargeBodyGate } from './large-body-gate.js';
 
 export { MAX_JSON_DEPTH, nestsDeeperThan };
 
-/** Bodies above this are left unparsed for an intake thread; a README body is about 40 KB. */
-export const LARGE_BODY_BYTES = 1024 * 1024;
+/**
+ * Bodies above this are left unparsed for an intake thread: in practice every body that carries
+ * inline media (a README example is about 40 KB). Parsing, checking and storing even those on the
+ * event loop, 16 at a time, put task queries 5-6 times their idle p99 (docs/benchmarks.md).
+ */
+export const LARGE_BODY_BYTES = 16 * 1024;
 
 /**
  * The only body parser: JSON, as DashScope's SDKs send it (`application/json; charset=utf-8`).
