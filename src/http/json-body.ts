@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { CREATE_ROUTES } from '../contract/routes.js';
 import { LargeJsonBody } from '../tasks/create-intake.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan, parseBoundedJson } from '../shared/json-depth.js';
 import { contentLengthOf, readBody } from './body-reader.js';
@@ -43,16 +44,20 @@ export function registerJsonParser(
       };
       readBody(payload, limits, (err, body) => {
         if (err || !body) done(err ?? new Error('no body'), undefined);
-        else parseJsonBody(req.method, body, done);
+        else parseJsonBody(req.method, body, CREATE_PATHS.has(req.routeOptions.url ?? ''), done);
       });
     },
   );
   return gate;
 }
 
+/** Only the create routes take a body unparsed (the task service hands it to an intake thread). */
+const CREATE_PATHS = new Set(CREATE_ROUTES.map((r) => r.path));
+
 function parseJsonBody(
   method: string,
   body: Buffer,
+  isCreate: boolean,
   done: (err: Error | null, value?: unknown) => void,
 ): void {
   // only the create and admin POST routes need a body; a DELETE (or any other method) that
@@ -69,7 +74,7 @@ function parseJsonBody(
   }
   // parsing and checking a body this large would hold the event loop for many
   // milliseconds: the create path does it on an intake thread (src/jobs/intake-pool.ts)
-  if (body.length > LARGE_BODY_BYTES && method === 'POST') {
+  if (body.length > LARGE_BODY_BYTES && method === 'POST' && isCreate) {
     done(null, new LargeJsonBody(body));
     return;
   }
