@@ -12,8 +12,10 @@ function errText(err: unknown): string {
 
 /**
  * The FETCHING step: the upstream's video is copied into vidgate's storage before the task shows
- * SUCCEEDED, so a client never gets a link that does not work. A copy that fails is retried until
- * shortly before the upstream's 24-hour link expires; a refused or oversized result fails at once.
+ * SUCCEEDED, so a client never gets a link that does not work. A result the provider refuses (a
+ * link to a non-public address, too large) or one over the storage bound fails the task at once
+ * with nothing stored; other failures are retried until shortly before the upstream's 24-hour
+ * link expires. Messages are fixed texts: the cause, which may name hosts or paths, goes to the log.
  */
 export class ResultStep extends TaskTransitions {
   async run(row: TaskRow): Promise<void> {

@@ -399,13 +399,6 @@ export class TaskWorker extends TaskTransitions {
       }
     }
   }
-
-  /**
-   * Copies the result into storage. A result the provider refuses (a link to a non-public
-   * address, too large) or one over the storage bound fails the task at once with nothing
-   * stored; other failures are retried until the upstream's link is about to expire. Messages
-   * are fixed texts: the cause, which may name hosts or paths, goes to the log.
-   */
 }
 
 function findModelOrThrow(name: string) {
