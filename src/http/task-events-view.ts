@@ -31,6 +31,15 @@ const factsSchema = z.object({
 });
 const usageSchema = z.record(z.string(), z.unknown());
 
+/** Usage is stored as the upstream sent it; an event shows it only when it is a JSON object. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function renderTaskEvents(
   taskId: string,
   rows: readonly TaskEventRow[],
@@ -49,7 +58,8 @@ export function renderTaskEvents(
     if (facts.upstreamTaskId) out.upstream_task_id = facts.upstreamTaskId;
     if (facts.errorCode) out.code = facts.errorCode;
     if (facts.errorMessage) out.message = facts.errorMessage;
-    if (facts.usage) out.usage = usageSchema.parse(JSON.parse(facts.usage));
+    const usage = facts.usage ? usageSchema.safeParse(parseJson(facts.usage)) : undefined;
+    if (usage?.success) out.usage = usage.data;
     if (typeof facts.attempts === 'number') out.attempts = facts.attempts;
     if (typeof facts.resultBytes === 'number') out.result_bytes = facts.resultBytes;
     return out;
