@@ -230,6 +230,7 @@ export class TaskStore {
         .limit(1)
         .executeTakeFirst();
       if (twin) return undefined;
+      assertTransition('QUEUED', 'SUBMITTING');
       return trx
         .updateTable('tasks')
         .set({ ...patch, channelId, state: 'SUBMITTING' })
