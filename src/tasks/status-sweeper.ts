@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { OpenTaskRef, TaskStore } from '../store/task-store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { takeQuerySlot, takeSweepShare } from '../ratelimit/query-budget.js';
+import { SPARE_ONLY, takeQuerySlot, takeSweepShare } from '../ratelimit/query-budget.js';
 import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
 
 export interface StatusSweeperDeps {
@@ -179,7 +179,8 @@ export class StatusSweeper {
             // a stalled page blinds the sweep to every task finishing meanwhile
             takeSlot: async () => {
               const q = channel.limits.queriesPerSecond;
-              const extra = await takeQuerySlot(this.d.limiter, channel.id, q, this.d.clock.now());
+              const now = this.d.clock.now();
+              const extra = await takeQuerySlot(this.d.limiter, channel.id, q, now, SPARE_ONLY);
               return extra.ok ? this.settleOf(channel, extra.stamp) : null;
             },
           },

@@ -5,7 +5,7 @@ import { findModel } from '../models/model-table.js';
 import { effectiveRequest, parseStoredBody, type RequestBody } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { SubmitResult, UpstreamView } from '../providers/provider.js';
-import { takeQuerySlot } from '../ratelimit/query-budget.js';
+import { SPARE_ONLY, takeQuerySlot } from '../ratelimit/query-budget.js';
 import { LIMIT_WINDOW_MS, SLOT_HOLD_MS } from '../ratelimit/upstream-window.js';
 import { isSweptDue, type TaskPatch, type TaskRow } from '../store/task-store.js';
 import { ReconcileStep } from './reconcile-step.js';
@@ -300,7 +300,7 @@ export class TaskWorker extends TaskTransitions {
         // only a confirmation is worth a second query: the task has finished and holds its slot
         takeSlot: async () => {
           if (!confirming) return null;
-          const extra = await takeQuerySlot(this.d.limiter, channel.id, q, this.now());
+          const extra = await takeQuerySlot(this.d.limiter, channel.id, q, this.now(), SPARE_ONLY);
           return extra.ok ? settle(extra.stamp) : null;
         },
       });
