@@ -175,8 +175,8 @@ function measuredSource() {
 
 const MEASURED_FILES = [
   'src/main.ts',
-  'src/tasks/task-worker.ts',
-  'src/tasks/status-sweeper.ts',
+  'src/upstream/task-worker.ts',
+  'src/upstream/status-sweeper.ts',
   'src/ratelimit/memory-rate-limiter.ts',
   'src/providers/dashscope/dashscope-client.ts',
   'src/store/task-store.ts',

@@ -31,11 +31,12 @@ import { AccountStore } from './store/account-store.js';
 import { ChannelStore } from './store/channel-store.js';
 import { openDatabase, type Db, type StoreLocation } from './store/database.js';
 import { TaskStore, type TaskRow } from './store/task-store.js';
-import { EtaEstimator } from './tasks/eta-estimator.js';
+import { EtaEstimator } from './upstream/eta-estimator.js';
 import { ACTIVE_STATES } from './tasks/status.js';
-import { StatusSweeper } from './tasks/status-sweeper.js';
+import { ChannelBudgets } from './upstream/channel-budget.js';
+import { StatusSweeper } from './upstream/status-sweeper.js';
 import { TaskService } from './tasks/task-service.js';
-import { TaskWorker } from './tasks/task-worker.js';
+import { TaskWorker } from './upstream/task-worker.js';
 
 export interface Vidgate {
   app: FastifyInstance;
@@ -280,10 +281,11 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
   );
   await pool.refresh();
   const owner = newId('worker');
+  const budgets = new ChannelBudgets(limiter, clock);
   const sweeper = new StatusSweeper({
     tasks: taskStore,
     channels: pool,
-    limiter,
+    budgets,
     clock,
     logger,
     onDue: () => runner.wake(),
@@ -292,7 +294,7 @@ async function startWorkers(p: WorkerParts): Promise<{ wake(): void; stop(): Pro
     sweep: sweeper,
     tasks: taskStore,
     channels: pool,
-    limiter,
+    budgets,
     storage: p.storage,
     estimator: new EtaEstimator(),
     clock,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ModelSpec, ResolutionTier, ShotType } from './model-table.js';
-import { tierOfSize } from './model-table.js';
+import { findModel, tierOfSize } from './model-table.js';
 
 /** The body as accepted by validateRequest: stored as JSON on the task and sent upstream. */
 export interface RequestBody {
@@ -99,4 +99,22 @@ export function effectiveRequest(model: ModelSpec, body: RequestBody): Effective
       ? (urlList(input.reference_urls) ?? urlList(input.reference_video_urls) ?? [])
       : [],
   };
+}
+
+/**
+ * A stored request read once per step: the body as accepted (what a pass-through upstream is
+ * sent), the model's row of the table, and what the model will actually produce.
+ */
+export interface TaskRequest {
+  readonly body: RequestBody;
+  readonly spec: ModelSpec;
+  readonly effective: EffectiveRequest;
+}
+
+/** Parses a task's stored request; a model missing from the table is a store or code defect. */
+export function readTaskRequest(json: string): TaskRequest {
+  const body = parseStoredBody(json);
+  const spec = findModel(body.model);
+  if (!spec) throw new Error(`task names unknown model ${body.model}`);
+  return { body, spec, effective: effectiveRequest(spec, body) };
 }

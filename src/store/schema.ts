@@ -84,7 +84,15 @@ export interface TasksTable {
   adoptedAt: number | null;
   /** an unanswered submit the list does not show stopped holding a running slot at this time */
   slotReleasedAt: number | null;
+  /**
+   * why the task is due ahead of its schedule: `confirm` once the status sweep saw it finish
+   * upstream, until the query that reads its result is answered
+   */
+  dueReason: DueReason | null;
 }
+
+/** Claims take tasks with a reason before scheduled ones. */
+export type DueReason = 'confirm';
 
 export interface TaskEventsTable {
   taskId: string;

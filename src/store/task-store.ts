@@ -10,7 +10,7 @@ import {
 } from 'kysely';
 import { assertTransition, UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
 import type { StoreCapabilities } from './dialects.js';
-import type { Database, TasksTable } from './schema.js';
+import type { Database, DueReason, TasksTable } from './schema.js';
 import { listTaskEvents, type TaskEventRow } from './task-events.js';
 
 export type TaskRow = Selectable<TasksTable>;
@@ -66,14 +66,6 @@ export type TaskView = Pick<TaskRow, (typeof TASK_VIEW_COLUMNS)[number]>;
 
 /** What the status sweep needs of an open upstream task. */
 export type OpenTaskRef = Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'submittedAt'>;
-
-/** How far ahead of scheduled polls a task found finished by the sweep is claimed (markDue). */
-const SWEPT_PRIORITY_MS = 3_600_000;
-
-/** Whether a claimed row was made due by the sweep (markDue) rather than by its own schedule. */
-export function isSweptDue(nextRunAt: number, now: number): boolean {
-  return nextRunAt <= now - SWEPT_PRIORITY_MS / 2;
-}
 
 export interface ClaimOptions {
   owner: string;
@@ -133,6 +125,8 @@ export class TaskStore {
             // `<=` so a task scheduled for "now" is never skipped by a coarse clock
             .where('nextRunAt', '<=', now)
             .where((w) => w.or([w('leaseUntil', 'is', null), w('leaseUntil', '<', now)]))
+            // tasks due for a reason (a confirmation) first, then by schedule
+            .orderBy(sql`due_reason is null`)
             .orderBy('nextRunAt')
             .limit(limit);
           // On SQLite the single writer serialises claims; on PostgreSQL concurrent claimers skip
@@ -382,19 +376,24 @@ export class TaskStore {
   }
 
   /**
-   * Makes tasks due at once (the sweep saw them finish upstream), ahead of every scheduled poll:
-   * claims take the earliest `nextRunAt` first, so these are stamped as due since
-   * SWEPT_PRIORITY_MS before `foundAt` (when the sweep first found them finished), so they keep
-   * the order they were found in. Rows already due keep their place.
+   * Makes tasks due at once for `reason` (the sweep saw them finish upstream), ahead of every
+   * scheduled poll (claimDue takes reasons first). Among themselves they are ranked by `foundAt`,
+   * when the sweep first found each finished, so a task found again keeps its place. A task
+   * already due for the reason keeps its place too.
    */
-  async markDue(ids: string[], now: number, foundAt = now): Promise<number> {
+  async markDue(
+    ids: string[],
+    now: number,
+    foundAt = now,
+    reason: DueReason = 'confirm',
+  ): Promise<number> {
     if (ids.length === 0) return 0;
     const res = await this.db
       .updateTable('tasks')
-      .set({ nextRunAt: foundAt - SWEPT_PRIORITY_MS })
+      .set({ nextRunAt: Math.min(foundAt, now), dueReason: reason })
       .where('id', 'in', ids)
       .where('state', 'in', ['PENDING', 'RUNNING'])
-      .where('nextRunAt', '>', now)
+      .where((w) => w.or([w('dueReason', 'is', null), w('nextRunAt', '>', now)]))
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }

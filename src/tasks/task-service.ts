@@ -110,6 +110,7 @@ export class TaskService {
       evidenceSeconds: null,
       adoptedAt: null,
       slotReleasedAt: null,
+      dueReason: null,
     };
     try {
       await this.tasks.insert(row);

@@ -4,6 +4,7 @@ import * as m0002 from './0002-rate-limits.js';
 import * as m0003 from './0003-lost-submit-evidence.js';
 import * as m0004 from './0004-keyed-token-hashes.js';
 import * as m0005 from './0005-task-events.js';
+import * as m0006 from './0006-due-reason.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-lost-submit-evidence': m0003,
   '0004-keyed-token-hashes': m0004,
   '0005-task-events': m0005,
+  '0006-due-reason': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,18 +1,27 @@
 import type { Channel, ChannelPool } from '../channels/channel-pool.js';
-import type { ListedTask } from '../providers/provider.js';
-import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { OpenTaskRef, TaskStore } from '../store/task-store.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { SPARE_ONLY, takeQuerySlot, takeSweepShare } from '../ratelimit/query-budget.js';
+import { setTimeout as realSleep } from 'node:timers/promises';
 import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
+import type { ChannelBudget, ChannelBudgets } from './channel-budget.js';
+import {
+  leftRunning,
+  rankFound,
+  readListedPage,
+  windowRange,
+  windowStarts,
+  windowsWithUnseen,
+  type SweepMemory,
+} from './sweep-plan.js';
 
 export interface StatusSweeperDeps {
   tasks: TaskStore;
   channels: ChannelPool;
-  limiter: RateLimiter;
+  budgets: ChannelBudgets;
   clock: Clock;
+  /** waits for a query slot; injected with the clock so a test can drive both */
+  sleep?: (ms: number) => Promise<void>;
   logger: Logger;
   /** called as soon as finished tasks were made due, so the runner looks for work at once */
   onDue?: () => void;
@@ -26,13 +35,6 @@ const WANTED_PAGE = 100;
 const WATCH_FRESH_MS = 30_000;
 /** longest wait for a query slot inside a cycle; the rest of the cycle then waits for the next call */
 const MAX_SLOT_WAIT_MS = 2_000;
-
-interface SweepMemory {
-  /** upstream task id → creation second, for tasks the list has shown RUNNING */
-  running: Map<string, number>;
-  /** upstream id → when first found finished, for such tasks still open */
-  found: Map<string, number>;
-}
 
 interface Cycle {
   /** next window to read, where an interrupted cycle resumes */
@@ -67,11 +69,12 @@ export class StatusSweeper {
   private readonly seenRunning = new Map<string, Map<string, number>>();
   /** per channel: tasks found finished and still open (their confirmation is still owed) */
   private readonly found = new Map<string, Map<string, number>>();
-  /** channels whose sweep is waiting for the account's query count right now */
-  private readonly waitingFor = new Set<string>();
   private stopped = false;
+  private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(private readonly d: StatusSweeperDeps) {}
+  constructor(private readonly d: StatusSweeperDeps) {
+    this.sleep = d.sleep ?? ((ms) => realSleep(ms));
+  }
 
   /**
    * One cycle per channel that can list tasks, channels side by side (each has its own budget).
@@ -110,16 +113,6 @@ export class StatusSweeper {
     return from !== null && from !== undefined && now - from < WATCH_FRESH_MS;
   }
 
-  /**
-   * Whether the sweep is waiting for a query slot of the channel. Per-task queries in this
-   * process then step aside: the sweep is capped at its share anyway, and without the yield a
-   * storm of per-task polls (after the sweep stopped watching) could keep it from ever finishing
-   * the cycle that would calm them.
-   */
-  waiting(channelId: string): boolean {
-    return this.waitingFor.has(channelId);
-  }
-
   private cycleOf(channelId: string, now: number): Cycle {
     let cycle = this.cycles.get(channelId);
     if (!cycle) {
@@ -142,49 +135,35 @@ export class StatusSweeper {
     const scanned = complete ? open : open.slice(0, MAX_OPEN_SCANNED);
     const byUpstream = new Map(scanned.map((t) => [t.upstreamTaskId ?? '', t]));
     let pageSize = this.pageCap.get(channel.id) ?? WANTED_PAGE;
-    // Windows of consecutive submit times, each starting with about a page of our open tasks.
-    // They tile time without overlapping (a window ends where the next begins, the last one at
-    // now), so a task created a little after we sent it is still in exactly one of them.
-    // The list speaks whole seconds, so starts are whole seconds, each later than the one before
-    // (a window of many tasks created in one second simply takes several pages).
-    const starts: number[] = [];
-    for (let i = 0; i < scanned.length; i += pageSize) {
-      const second = Math.floor(Number(scanned[i]?.submittedAt ?? now) / 1000) * 1000;
-      if (second > (starts[starts.length - 1] ?? -1)) starts.push(second);
-    }
-    const { running, found } = this.stateOf(channel.id, byUpstream);
-    const unseen = windowsWithUnseen(scanned, starts, (t) => !running.has(t.upstreamTaskId ?? ''));
+    const starts = windowStarts(scanned, pageSize, now);
+    const mem = this.stateOf(channel.id, byUpstream);
+    const unseen = windowsWithUnseen(
+      scanned,
+      starts,
+      (t) => !mem.running.has(t.upstreamTaskId ?? ''),
+    );
+    const budget = this.d.budgets.of(channel);
     let marked = 0;
     for (let k = 0; k < starts.length; k++) {
       const idx = (cycle.cursor + k) % starts.length;
-      const from = starts[idx] ?? now;
-      const to = idx + 1 < starts.length ? (starts[idx + 1] ?? now) - 1 : now + 1000;
+      const range = windowRange(starts, idx, now);
       const listed = new Set<string>();
-      // every status while the window holds tasks the list has not shown running: one that ran
-      // and finished between two reads would never be in a RUNNING-only list
       const status = unseen.has(idx) ? {} : { status: 'RUNNING' };
       // a window may still take several pages when many of its tasks run at once
       for (let pageNo = 1; ; pageNo++) {
-        const stamp = await this.takeSlot(channel);
-        if (stamp === null) {
+        const settle = await this.takeSlot(budget);
+        if (settle === null) {
           cycle.cursor = idx;
           return marked;
         }
-        const page = await hedgedRead(
-          async () =>
-            channel.provider.list?.({ startTime: from, endTime: to, ...status, pageNo, pageSize }),
-          {
-            afterMs: HEDGE_AFTER_MS,
-            settleFirst: this.settleOf(channel, stamp),
-            // a stalled page blinds the sweep to every task finishing meanwhile
-            takeSlot: async () => {
-              const q = channel.limits.queriesPerSecond;
-              const now = this.d.clock.now();
-              const extra = await takeQuerySlot(this.d.limiter, channel.id, q, now, SPARE_ONLY);
-              return extra.ok ? this.settleOf(channel, extra.stamp) : null;
-            },
-          },
-        );
+        const [startTime, endTime] = range;
+        const filter = { startTime, endTime, ...status, pageNo, pageSize };
+        // a stalled page blinds the sweep to every task finishing meanwhile: it is hedged
+        const page = await hedgedRead(async () => channel.provider.list?.(filter), {
+          afterMs: HEDGE_AFTER_MS,
+          settleFirst: settle,
+          takeSlot: budget.takeHedge,
+        });
         if (!page) return marked;
         if (page.tasks.length < page.total && page.tasks.length < pageSize && pageNo === 1) {
           // the upstream capped the page below what we asked: ask for that much from now on
@@ -192,10 +171,12 @@ export class StatusSweeper {
           this.pageCap.set(channel.id, pageSize);
         }
         for (const t of page.tasks) listed.add(t.upstreamTaskId);
-        marked += await this.apply(page.tasks, byUpstream, { running, found });
+        const reading = readListedPage(page.tasks, byUpstream, mem, this.d.clock.now());
+        await this.d.tasks.markStarted(reading.started, this.d.clock.now());
+        marked += await this.markFound(reading.finished, mem, byUpstream);
         if (page.tasks.length === 0 || pageNo * pageSize >= page.total) break;
       }
-      marked += await this.markLeft({ running, found, listed, ours: byUpstream }, from, to);
+      marked += await this.markFound(leftRunning(mem.running, listed, range), mem, byUpstream);
       cycle.read++;
       if (cycle.read >= starts.length) {
         if (complete) cycle.coveredFrom = cycle.startedAt;
@@ -218,128 +199,50 @@ export class StatusSweeper {
     return { running, found };
   }
 
-  /** What one page says about our open tasks; returns how many were made due. */
-  private async apply(
-    listed: ListedTask[],
-    ours: Map<string, OpenTaskRef>,
-    mem: SweepMemory,
-  ): Promise<number> {
-    const now = this.d.clock.now();
-    const started: { id: string; startedAt: number }[] = [];
-    const finished: string[] = [];
-    for (const t of listed) {
-      const task = ours.get(t.upstreamTaskId);
-      if (!task || t.status === 'PENDING') continue;
-      if (t.status === 'RUNNING') {
-        mem.running.set(t.upstreamTaskId, Math.floor(t.createdAt / 1000) * 1000);
-        mem.found.delete(t.upstreamTaskId);
-        if (task.state !== 'RUNNING')
-          started.push({ id: task.id, startedAt: Math.round(t.startedAt ?? now) });
-      } else finished.push(t.upstreamTaskId);
-    }
-    await this.d.tasks.markStarted(started, now);
-    return this.markFound(finished, mem, ours);
-  }
-
-  /**
-   * Tasks shown RUNNING before, created in [from, to], that the window's complete read no longer
-   * lists: they left RUNNING (a lagging list only shows them running longer).
-   */
-  private markLeft(
-    read: SweepMemory & { listed: Set<string>; ours: Map<string, OpenTaskRef> },
-    from: number,
-    to: number,
-  ): Promise<number> {
-    const left: string[] = [];
-    for (const [upstreamId, createdAt] of read.running) {
-      if (createdAt >= from && createdAt <= to && !read.listed.has(upstreamId))
-        left.push(upstreamId);
-    }
-    return this.markFound(left, read, read.ours);
-  }
-
-  /**
-   * Makes found-finished tasks due, ranked by when each was first found. Every read that finds one
-   * again makes it due again (a worker that was denied a query slot put it back in the schedule),
-   * and it keeps its first rank: stamping it anew would put the tasks of windows read early in
-   * each cycle ahead of it every time, and when confirmations are short of slots, starve it.
-   */
+  /** Makes found-finished tasks due for confirmation, keeping the rank each was first found at. */
   private async markFound(
     upstreamIds: string[],
     mem: SweepMemory,
     ours: Map<string, OpenTaskRef>,
   ): Promise<number> {
     const now = this.d.clock.now();
-    const byRank = new Map<number, string[]>();
-    for (const upstreamId of upstreamIds) {
-      const task = ours.get(upstreamId);
-      if (!task) continue;
-      const foundAt = mem.found.get(upstreamId) ?? now;
-      mem.found.set(upstreamId, foundAt);
-      byRank.set(foundAt, [...(byRank.get(foundAt) ?? []), task.id]);
-    }
     let due = 0;
-    for (const [foundAt, ids] of byRank) due += await this.d.tasks.markDue(ids, now, foundAt);
+    for (const [foundAt, ids] of rankFound(upstreamIds, mem, ours, now))
+      due += await this.d.tasks.markDue(ids, now, foundAt);
     if (due > 0) this.d.onDue?.();
     return due;
   }
 
-  private settleOf(channel: Channel, stamp: number): () => Promise<void> {
-    return () => this.d.limiter.settle(`query:${channel.id}`, stamp, this.d.clock.now());
-  }
-
   /**
-   * A slot of the sweep's share and of the account's query budget (the stamp to settle), waited
-   * for up to MAX_SLOT_WAIT_MS; null when stopped or still none.
+   * A slot of the sweep's share and of the account's query budget (its settle), waited for up
+   * to MAX_SLOT_WAIT_MS; null when stopped or still none. While it waits for the account's
+   * count, per-task polls in this process step aside (ChannelBudget.sweepWaiting).
    */
-  private async takeSlot(channel: Channel): Promise<number | null> {
-    const q = channel.limits.queriesPerSecond;
+  private async takeSlot(budget: ChannelBudget): Promise<(() => Promise<void>) | null> {
     const giveUpAt = this.d.clock.now() + MAX_SLOT_WAIT_MS;
     let shared = false;
-    while (!this.stopped) {
-      const now = this.d.clock.now();
-      if (!shared) {
-        const owed = (this.found.get(channel.id)?.size ?? 0) > 0;
-        const share = await takeSweepShare(this.d.limiter, channel.id, q, now, { owed });
-        shared = share.ok;
-        if (!share.ok) {
-          if (now + share.retryAfterMs > giveUpAt) return null;
-          await sleep(Math.max(1, share.retryAfterMs));
-          continue;
+    try {
+      while (!this.stopped) {
+        const now = this.d.clock.now();
+        if (!shared) {
+          const owed = (this.found.get(budget.channelId)?.size ?? 0) > 0;
+          const share = await budget.takeSweepShare(owed);
+          shared = share.ok;
+          if (!share.ok) {
+            if (now + share.retryAfterMs > giveUpAt) return null;
+            await this.sleep(Math.max(1, share.retryAfterMs));
+            continue;
+          }
         }
+        const slot = await budget.takeQuery();
+        if (slot.ok) return slot.settle;
+        if (now + slot.retryAfterMs > giveUpAt) return null;
+        budget.sweepWaiting = true;
+        await this.sleep(Math.max(1, slot.retryAfterMs));
       }
-      const slot = await takeQuerySlot(this.d.limiter, channel.id, q, now);
-      if (slot.ok) {
-        this.waitingFor.delete(channel.id);
-        return slot.stamp;
-      }
-      if (now + slot.retryAfterMs > giveUpAt) break;
-      this.waitingFor.add(channel.id);
-      await sleep(Math.max(1, slot.retryAfterMs));
+      return null;
+    } finally {
+      budget.sweepWaiting = false;
     }
-    this.waitingFor.delete(channel.id);
-    return null;
   }
-}
-
-/**
- * Indices of the windows that may list a task the list has not shown running in this process (a
- * task still PENDING, or one a restart left RUNNING in the store): the window of its submit time
- * and the next one (the upstream may create it in the next second).
- */
-function windowsWithUnseen(
-  scanned: OpenTaskRef[],
-  starts: number[],
-  unseen: (t: OpenTaskRef) => boolean,
-): Set<number> {
-  const out = new Set<number>();
-  let w = 0;
-  for (const t of scanned) {
-    const at = Number(t.submittedAt ?? 0);
-    while (w + 1 < starts.length && (starts[w + 1] ?? Infinity) <= at) w++;
-    if (!unseen(t)) continue;
-    out.add(w);
-    out.add(w + 1);
-  }
-  return out;
 }

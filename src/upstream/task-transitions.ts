@@ -1,19 +1,19 @@
 import type { ChannelPool } from '../channels/channel-pool.js';
 import type { MediaChecker } from '../media/media-checker.js';
-import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskPatch, TaskRow, TaskStore } from '../store/task-store.js';
 import type { EtaEstimator } from './eta-estimator.js';
-import type { TaskInputs } from './task-inputs.js';
+import type { TaskInputs } from '../tasks/task-inputs.js';
 import { parseStoredBody } from '../models/task-request.js';
-import { UPSTREAM_OPEN_STATES, type TaskState } from './status.js';
+import type { ChannelBudgets } from './channel-budget.js';
+import type { DecisionClock, TaskAction } from './decisions/task-action.js';
+import { UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
 
 export interface TaskWorkerDeps {
   tasks: TaskStore;
   channels: ChannelPool;
-  limiter: RateLimiter;
   storage: MediaStorage;
   estimator: EtaEstimator;
   clock: Clock;
@@ -27,11 +27,12 @@ export interface TaskWorkerDeps {
   inputs: TaskInputs;
   /** called when queued tasks were made due, so the runner looks for work at once */
   onQueueWoken?: () => void;
+  /** each channel's submit and query budgets */
+  budgets: ChannelBudgets;
   /** the status sweep, when one runs: while it watches a channel, per-task polls are rare */
-  sweep?: {
-    watching(channelId: string, now: number): boolean;
-    waiting(channelId: string): boolean;
-  };
+  sweep?: { watching(channelId: string, now: number): boolean };
+  /** jitter of backoffs; Math.random unless a test fixes it */
+  random?: () => number;
 }
 
 const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);
@@ -47,6 +48,39 @@ export abstract class TaskTransitions {
     return this.d.clock.now();
   }
 
+  protected decisionClock(): DecisionClock {
+    return { now: this.now(), random: this.d.random ?? Math.random };
+  }
+
+  /**
+   * Carries out what a decision asked for, in order. A `move` or `later` ends the step; the
+   * executor adds nothing of its own but the lease and the clock.
+   */
+  protected async apply(row: TaskRow, actions: readonly TaskAction[]): Promise<void> {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'move':
+          await this.move(row, a.to, a.patch);
+          return;
+        case 'later':
+          await this.later(row, a.afterMs, a.patch);
+          return;
+        case 'pauseChannel':
+          if (row.channelId) await this.d.channels.pause(row.channelId, a.untilMs, a.code);
+          break;
+        case 'observeRunTime':
+          this.onRunTime(row, a.ms);
+          break;
+        case 'log':
+          this.d.logger[a.level]({ task: row.id, ...a.fields }, a.message);
+          break;
+      }
+    }
+  }
+
+  /** A finished run, for the ETA estimator; the worker knows the task's tier and length. */
+  protected onRunTime(_row: TaskRow, _ms: number): void {}
+
   protected async move(
     row: TaskRow,
     to: TaskState,
@@ -59,6 +93,8 @@ export abstract class TaskTransitions {
       to,
       {
         nextRunAt: this.now(),
+        // a change of state answers whatever the task was due for
+        dueReason: null,
         ...patch,
         leaseOwner: null,
         leaseUntil: null,
