@@ -12,7 +12,15 @@ const HTTP_FACE = {
     'The domain never imports the HTTP face: throw a contract Refusal (src/contract/) or return a typed result.',
 };
 const CORE_ROOMS = {
-  group: ['**/tasks/*', '**/upstream/*', '**/store/*', '**/channels/*', '**/jobs/*', '**/http/*', '**/cli/*'],
+  group: [
+    '**/tasks/*',
+    '**/upstream/*',
+    '**/store/*',
+    '**/channels/*',
+    '**/jobs/*',
+    '**/http/*',
+    '**/cli/*',
+  ],
   message: 'A provider imports only the provider API, media, models, storage and shared helpers.',
 };
 
