@@ -201,6 +201,7 @@ void describe('MediaChecker.checkInline', () => {
       minSidePx: 360,
       maxSidePx: 600,
       maxBytes: 10 * 2 ** 20,
+      allowAlpha: false,
     };
     const rules = mediaRulesFromTable({ firstFrame: oldDoc, audio: null, references: null });
     assert.deepEqual(rules.image.formats, ['jpeg', 'png']);

@@ -10,11 +10,12 @@ import {
   checkMediaSource,
   mediaCategory,
   sniffMediaFormat,
-  type MediaFormat,
   type MediaInfo,
   type MediaKind,
   type MediaRules,
 } from './inline-media.js';
+import { mediaUrlKind, MEDIA_URL_FORMS } from '../models/media-url.js';
+import { DASHSCOPE_MEDIA_RULES } from './media-rules.js';
 import { MediaFetchError, type MediaFetcher } from './media-fetcher.js';
 import { readHead } from './sniff.js';
 
@@ -26,101 +27,7 @@ export type {
   MediaRules,
   VideoFormat,
 } from './inline-media.js';
-
-const MB = 1024 * 1024;
-
-/** DashScope's documented limits (reference §3–§4, latest doc values). */
-export const DASHSCOPE_MEDIA_RULES: MediaRules = {
-  image: {
-    formats: ['jpeg', 'png', 'bmp', 'webp'],
-    minSide: 240,
-    maxSide: 8000,
-    maxBytes: 20 * MB,
-    allowAlpha: false,
-  },
-  audio: { formats: ['wav', 'mp3'], minSec: 3, maxSec: 30, maxBytes: 15 * MB },
-  video: { formats: ['mp4', 'mov'], minSec: 1, maxSec: 30, maxBytes: 100 * MB, maxCount: 3 },
-};
-
-interface TableImageRule {
-  readonly formats: readonly string[];
-  readonly minSidePx: number;
-  readonly maxSidePx: number;
-  readonly maxBytes: number;
-}
-interface TableTimedRule {
-  readonly formats: readonly string[];
-  readonly minSeconds: number;
-  readonly maxSeconds: number;
-  readonly maxBytes: number;
-}
-
-/** The shape of a model-table entry's `media` (models/model-table.ts InputMediaRules). */
-export interface TableMediaRules {
-  readonly firstFrame: TableImageRule | null;
-  readonly audio: TableTimedRule | null;
-  readonly references: {
-    readonly image: TableImageRule;
-    readonly video: TableTimedRule;
-    readonly maxVideos: number;
-  } | null;
-}
-
-const FORMAT_NAMES: Record<string, MediaFormat> = {
-  jpeg: 'jpeg',
-  jpg: 'jpeg',
-  png: 'png',
-  bmp: 'bmp',
-  webp: 'webp',
-  wav: 'wav',
-  mp3: 'mp3',
-  mp4: 'mp4',
-  mov: 'mov',
-};
-
-function formatsOf<F extends MediaFormat>(names: readonly string[], allowed: readonly F[]): F[] {
-  const wanted = new Set(names.map((n) => FORMAT_NAMES[n.toLowerCase()]));
-  return allowed.filter((f) => wanted.has(f));
-}
-
-/**
- * Converts a model-table entry's media limits into MediaRules. Fields a model does not take
- * keep DashScope's defaults; validation refuses those fields before any media check runs.
- */
-export function mediaRulesFromTable(media: TableMediaRules): MediaRules {
-  const d = DASHSCOPE_MEDIA_RULES;
-  const img = media.firstFrame ?? media.references?.image;
-  const audio = media.audio;
-  const video = media.references?.video;
-  return {
-    image: img
-      ? {
-          formats: formatsOf(img.formats, d.image.formats),
-          minSide: img.minSidePx,
-          maxSide: img.maxSidePx,
-          maxBytes: img.maxBytes,
-          allowAlpha: d.image.allowAlpha,
-        }
-      : d.image,
-    audio: audio
-      ? {
-          formats: formatsOf(audio.formats, d.audio.formats),
-          minSec: audio.minSeconds,
-          maxSec: audio.maxSeconds,
-          maxBytes: audio.maxBytes,
-        }
-      : d.audio,
-    video: video
-      ? {
-          formats: formatsOf(video.formats, d.video.formats),
-          minSec: video.minSeconds,
-          maxSec: video.maxSeconds,
-          maxBytes: video.maxBytes,
-          maxCount: media.references?.maxVideos ?? d.video.maxCount,
-        }
-      : d.video,
-  };
-}
+export { DASHSCOPE_MEDIA_RULES, mediaRulesFromTable } from './media-rules.js';
 
 /** The part of a create body that carries media (RequestBody from models/ fits). */
 export interface MediaBody {
@@ -166,8 +73,9 @@ export interface MediaCheckerOptions {
   checked?: CheckedMediaStore;
 }
 
-const isDataUri = (url: string) => /^data:/i.test(url);
-const isOssUrl = (url: string) => /^oss:\/\//i.test(url);
+// the one reading of a media field's form (models/media-url.ts), shared with validation
+const isDataUri = (url: string) => mediaUrlKind(url) === 'data';
+const isOssUrl = (url: string) => mediaUrlKind(url) === 'oss';
 
 /** Every media URL in a body, in request order. */
 export function mediaFields(body: MediaBody): MediaField[] {
@@ -237,19 +145,14 @@ export class MediaChecker {
         continue;
       }
       if (isOssUrl(f.url)) continue;
-      let url: URL;
-      try {
-        url = new URL(f.url);
-      } catch {
-        return { ok: false, code: 'InvalidURL', message: `${f.field}: not a valid URL.` };
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      if (mediaUrlKind(f.url) !== 'http') {
         return {
           ok: false,
           code: 'InvalidURL',
-          message: `${f.field}: URL scheme '${url.protocol}' is not supported; use http(s), oss:// or a data: URI.`,
+          message: `${f.field}: not a media URL; send ${MEDIA_URL_FORMS}.`,
         };
       }
+      const url = new URL(f.url);
       if (this.options.policy?.checkHostname(url)) {
         return {
           ok: false,
