@@ -54,10 +54,13 @@ describe('the agreement check catches a wrong vidgate rule', () => {
     const found = undocumented(checkAgreement(wrong));
     assert.deepEqual(
       found.map((d) => [d.model, d.case, d.kind]),
-      [['wan2.6-i2v', 'duration 11 (above)', 'verdict']],
+      [
+        ['wan2.6-i2v', 'duration 11 (above)', 'verdict'],
+        ...[11, 12, 13, 14, 15].map((d) => ['wan2.6-i2v', `sim: duration ${d}`, 'verdict']),
+      ],
       brief(found),
     );
-    assert.match(found[0]?.detail ?? '', /vidgate refuses .*simulator accepts/);
+    for (const d of found) assert.match(d.detail, /vidgate refuses .*simulator accepts/);
   });
 
   it('a resolution the model does not have (480P on wan2.6-i2v)', () => {
@@ -71,10 +74,25 @@ describe('the agreement check catches a wrong vidgate rule', () => {
       [
         ['wan2.6-i2v', 'resolution 480P', 'verdict'],
         ['wan2.6-i2v', 'resolution 480p (normalised to upper case)', 'verdict'],
+        ['wan2.6-i2v', 'sim: resolution 480P', 'verdict'],
       ],
       brief(found),
     );
     for (const d of found) assert.match(d.detail, /vidgate accepts, the simulator refuses/);
+  });
+
+  it('a size left out of the table (960*960 on wan2.6-t2v)', () => {
+    const wrong = withSpec('wan2.6-t2v', (m) => ({
+      ...m,
+      output: { kind: 'size', sizes: ['1280*720', '1920*1080'], default: '1920*1080' },
+    }));
+    const found = undocumented(checkAgreement(wrong));
+    const cases = found.map((d) => d.case);
+    assert.ok(cases.includes('size 960*960') && cases.includes('sim: size 960*960'), brief(found));
+    for (const d of found) {
+      assert.equal(d.model, 'wan2.6-t2v');
+      assert.match(d.detail, /vidgate refuses .*simulator accepts/);
+    }
   });
 
   it('a wrong default duration (10 s for wan2.6-t2v) shows in usage', () => {

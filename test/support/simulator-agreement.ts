@@ -3,10 +3,12 @@ import { acceptedCases } from '../../src/models/accepted-request-cases.js';
 import { guessReferenceKind } from '../../src/models/media-url.js';
 import { MODELS, type ModelSpec } from '../../src/models/model-table.js';
 import { rejectedCases } from '../../src/models/rejected-request-cases.js';
+import { validBody, withField } from '../../src/models/request-case-bodies.js';
 import { effectiveRequest } from '../../src/models/task-request.js';
 import { buildUsage } from '../../src/models/usage.js';
 import { validateRequest } from '../../src/models/validate-request.js';
 import { checkCreateBody } from '../../src/simulator/check-create-body.js';
+import { SIM_SIZES } from '../../src/simulator/rules/sim-catalogue.js';
 import { simUsage } from '../../src/simulator/rules/sim-output.js';
 
 /**
@@ -73,6 +75,25 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
   },
 ];
 
+/**
+ * Cases from the simulator's side, so that not every probe comes from the table under test:
+ * each duration from 0 to 20 s, each tier and each size the reference lists, on every model.
+ */
+function simulatorSideCases(m: ModelSpec): { name: string; body: unknown }[] {
+  const base = validBody(m);
+  const cases: { name: string; body: unknown }[] = [];
+  for (let d = 0; d <= 20; d++) {
+    cases.push({ name: `sim: duration ${d}`, body: withField(base, 'parameters.duration', d) });
+  }
+  const field = m.output.kind === 'tier' ? 'resolution' : 'size';
+  const values =
+    m.output.kind === 'tier' ? Object.keys(SIM_SIZES) : Object.values(SIM_SIZES).flat();
+  for (const v of values) {
+    cases.push({ name: `sim: ${field} ${v}`, body: withField(base, `parameters.${field}`, v) });
+  }
+  return cases;
+}
+
 function knownFor(caseName: string): KnownDisagreement | undefined {
   return KNOWN_DISAGREEMENTS.find((k) => k.cases.includes(caseName));
 }
@@ -99,7 +120,7 @@ function usageDifference(a: Record<string, unknown>, b: Record<string, unknown>)
 export function checkAgreement(models: readonly ModelSpec[] = MODELS): Disagreement[] {
   const found: Disagreement[] = [];
   for (const m of models) {
-    const cases = [...acceptedCases(m), ...rejectedCases(m)];
+    const cases = [...acceptedCases(m), ...rejectedCases(m), ...simulatorSideCases(m)];
     for (const c of cases) {
       const v = validateRequest(m.mode, c.body, models);
       const s = checkCreateBody(c.body, 'beijing');
