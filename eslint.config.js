@@ -24,6 +24,23 @@ const CORE_ROOMS = {
   message: 'A provider imports only the provider API, media, models, storage and shared helpers.',
 };
 
+const VIDGATE_RULES = {
+  group: [
+    '**/models/*',
+    '**/models/**',
+    '**/providers/*',
+    '**/providers/**',
+    '**/tasks/*',
+    '**/tasks/**',
+    '**/http/*',
+    '**/http/**',
+    '**/store/*',
+    '**/store/**',
+  ],
+  message:
+    'The simulator is the oracle vidgate is tested against: it keeps its own rules (src/simulator/rules/) and imports only shared helpers and media tools.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -71,7 +88,23 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [CORE_ROOMS] }] },
   },
   {
-    files: ['test/**', 'bench/**', 'src/simulator/**', '**/*.test.ts'],
+    files: ['src/simulator/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [VIDGATE_RULES] }],
+      // no-restricted-imports does not see import(): the sandbox renderer used to come in that way
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'ImportExpression[source.value=/(^|\\/)(models|providers|tasks|http|store)\\//]',
+          message: VIDGATE_RULES.message,
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**', 'bench/**', '**/*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

@@ -290,12 +290,19 @@ export const MODELS: readonly ModelSpec[] = [
   },
 ];
 
-export function findModel(name: string): ModelSpec | undefined {
-  return MODELS.find((m) => m.name === name);
+/** `models` is for tests that check a deliberately altered table (the simulator agreement test). */
+export function findModel(
+  name: string,
+  models: readonly ModelSpec[] = MODELS,
+): ModelSpec | undefined {
+  return models.find((m) => m.name === name);
 }
 
-export function modelsForMode(mode: ModelMode): readonly ModelSpec[] {
-  return MODELS.filter((m) => m.mode === mode);
+export function modelsForMode(
+  mode: ModelMode,
+  models: readonly ModelSpec[] = MODELS,
+): readonly ModelSpec[] {
+  return models.filter((m) => m.mode === mode);
 }
 
 export const SIZE_TIERS: Readonly<Record<string, ResolutionTier>> = Object.fromEntries([

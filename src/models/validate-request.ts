@@ -5,6 +5,7 @@ import { checkBounds, truncatePrompts } from './request-bounds.js';
 import {
   findModel,
   MODE_LABELS,
+  MODELS,
   modelsForMode,
   type ModelMode,
   type ModelSpec,
@@ -38,12 +39,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * `parameters.resolution` normalised to DashScope's upper case, prompts cut to the model's
  * lengths (as DashScope cuts them) and a missing `parameters` replaced by `{}`. Bodies beyond
  * the bounds of request-bounds.ts are refused.
+ *
+ * `models` defaults to the model table; tests pass an altered copy to show that the simulator
+ * agreement check notices a wrong rule.
  */
-export function validateRequest(mode: ModelMode, raw: unknown): ValidationResult {
+export function validateRequest(
+  mode: ModelMode,
+  raw: unknown,
+  models: readonly ModelSpec[] = MODELS,
+): ValidationResult {
   if (!isObject(raw)) {
     return fail(`The request body must be a JSON object, got ${describeType(raw)}.`);
   }
-  const served = modelsForMode(mode).map((m) => m.name);
+  const served = modelsForMode(mode, models).map((m) => m.name);
   if (raw.model === undefined || raw.model === null || raw.model === '') {
     return fail(
       `Field 'model' is required; this endpoint serves ${served.join(', ')}.`,
@@ -53,7 +61,7 @@ export function validateRequest(mode: ModelMode, raw: unknown): ValidationResult
   if (typeof raw.model !== 'string') {
     return fail(`Field 'model' must be a string, got ${describeType(raw.model)}.`);
   }
-  const model = findModel(raw.model);
+  const model = findModel(raw.model, models);
   if (!model) {
     return fail(
       `Model ${showValue(raw.model)} is not supported; this endpoint serves ${served.join(', ')}.`,

@@ -23,7 +23,7 @@ export const SIM_CLI_USAGE = `dashscope simulator: a test double of Alibaba Dash
   --retention-ms N         UNKNOWN after N ms, before timeScale (default 86400000)
   --seed N                 seed for durations and faults (default 1)
   --faults JSON|@FILE      initial fault plan (see docs/simulator.md)
-  --render                 render each video with the sandbox renderer (slow)
+  --render                 render each video at its size, duration and audio (slow)
   --ffmpeg PATH --ffprobe PATH    media tools for the result clip
 
 Prints the base URL (…/api/v1) on stdout; admin endpoints are under /__sim/.`;

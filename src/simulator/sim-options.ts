@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { MediaTools } from '../media/ffmpeg.js';
-import type { RequestBody } from '../models/task-request.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { SimFaults } from './sim-faults.js';
+import type { SimCreateBody } from './sim-task.js';
 
 /** The DashScope regions the simulator can play; one instance serves one of them. */
 export const SIM_REGIONS = ['beijing', 'singapore', 'virginia'] as const;
@@ -14,15 +14,6 @@ export const REGION_IDS: { readonly [R in SimRegion]: string } = {
   singapore: 'ap-southeast-1',
   virginia: 'us-east-1',
 };
-
-// Virginia's "global" deployment lists only these (reference §1); elsewhere every model in
-// src/models/model-table.ts is served.
-const VIRGINIA_MODELS: readonly string[] = ['wan2.6-i2v', 'wan2.6-r2v', 'wan2.6-t2v'];
-
-/** Whether the region's deployment serves a model of vidgate's model table. */
-export function regionServesModel(region: SimRegion, model: string): boolean {
-  return region !== 'virginia' || VIRGINIA_MODELS.includes(model);
-}
 
 /** Per main-account limits, shared by all its keys (reference §10). */
 export interface SimLimits {
@@ -74,7 +65,7 @@ export interface SimDurations {
 
 export type DurationsOption =
   | { queueMs: MsRange; runMs: MsRange }
-  | ((body: RequestBody, random: () => number) => SimDurations);
+  | ((body: SimCreateBody, random: () => number) => SimDurations);
 
 /** A task-level failure (HTTP 200, task_status FAILED). */
 export interface SimTaskFailure {
@@ -112,10 +103,10 @@ export interface SimOptions {
   seed?: number;
   faults?: SimFaults;
   /** decides a task-level failure from the body; default: prompt containing FAIL_CONTENT */
-  taskFailure?: (body: RequestBody) => SimTaskFailure | null;
+  taskFailure?: (body: SimCreateBody) => SimTaskFailure | null;
   /** seconds billed per reference video in r2v usage (the simulator never downloads inputs) */
   referenceVideoSeconds?: number;
-  /** render each task's video with the sandbox renderer instead of serving one tiny clip */
+  /** render each task's video at its size, duration and audio instead of serving one tiny clip */
   render?: boolean;
   /** ffmpeg/ffprobe; default: the binaries of the bundled npm installer packages */
   mediaTools?: MediaTools;
@@ -131,7 +122,7 @@ export interface ResolvedSimOptions {
   port: number;
   clock: Clock;
   timeScale: number;
-  durations: (body: RequestBody, random: () => number) => SimDurations;
+  durations: (body: SimCreateBody, random: () => number) => SimDurations;
   retentionMs: number;
   resultTtlMs: number;
   listPageSizeCap: number;
@@ -139,7 +130,7 @@ export interface ResolvedSimOptions {
   createLatencyMs: MsRange;
   seed: number;
   faults: SimFaults;
-  taskFailure: (body: RequestBody) => SimTaskFailure | null;
+  taskFailure: (body: SimCreateBody) => SimTaskFailure | null;
   referenceVideoSeconds: number;
   render: boolean;
   mediaTools: MediaTools | undefined;
@@ -151,7 +142,7 @@ export function pick(range: MsRange, random: () => number): number {
   return Math.round(min + random() * (max - min));
 }
 
-export function contentFailure(body: RequestBody): SimTaskFailure | null {
+export function contentFailure(body: SimCreateBody): SimTaskFailure | null {
   const prompt = body.input.prompt;
   if (typeof prompt === 'string' && prompt.includes('FAIL_CONTENT')) {
     return {
@@ -183,7 +174,7 @@ export function resolveSimOptions(opts: SimOptions): ResolvedSimOptions {
   const raw =
     typeof durations === 'function'
       ? durations
-      : (_body: RequestBody, random: () => number): SimDurations => ({
+      : (_body: SimCreateBody, random: () => number): SimDurations => ({
           queueMs: pick(durations.queueMs, random),
           runMs: pick(durations.runMs, random),
         });

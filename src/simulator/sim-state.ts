@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestBody } from '../models/task-request.js';
 import { SimAccount, type SimAccountStats } from './sim-account.js';
 import type { FaultInjector, FaultKind } from './sim-faults.js';
 import { simAccountSchema, type ResolvedSimOptions, type SimAccountConfig } from './sim-options.js';
-import { snapshotTask, type SimTask } from './sim-task.js';
+import { snapshotTask, type SimCreateBody, type SimTask } from './sim-task.js';
 import { seededRandom } from '../shared/seeded-random.js';
 
 /** Everything the simulator saw, for tests and benchmarks. */
@@ -73,7 +72,7 @@ export class SimState {
   createTask(
     account: SimAccount,
     key: string,
-    body: RequestBody,
+    body: SimCreateBody,
     requestId: string,
     clientRequestId: string | null,
   ): SimTask {

@@ -1,8 +1,7 @@
-import { findModel } from '../models/model-table.js';
-import { effectiveRequest } from '../models/task-request.js';
-import { buildUsage } from '../models/usage.js';
 import { formatDashScopeTime } from '../shared/dashscope-time.js';
 import type { LinkSigner } from '../shared/link-signer.js';
+import { simModelNamed } from './rules/sim-catalogue.js';
+import { returnsActualPrompt, simUsage } from './rules/sim-output.js';
 import { statusAt, type SimTask } from './sim-task.js';
 
 /** What rendering a task needs besides the task. */
@@ -31,18 +30,9 @@ export function resultUrl(task: SimTask, ctx: TaskViewContext): string {
   );
 }
 
-const VIDEO_URL = /\.(mp4|mov)(\?|#|$)/i;
-
 function usageOf(task: SimTask, ctx: TaskViewContext): Record<string, unknown> {
-  const model = findModel(task.model);
-  if (!model) return {};
-  const eff = effectiveRequest(model, task.body);
-  // the simulator never downloads inputs, so each reference video is billed a fixed length
-  const inputVideoSeconds =
-    model.mode === 'references'
-      ? eff.referenceUrls.filter((u) => VIDEO_URL.test(u)).length * ctx.referenceVideoSeconds
-      : 0;
-  return buildUsage(model, eff, inputVideoSeconds);
+  const model = simModelNamed(task.model);
+  return model ? simUsage(model, task.body, ctx.referenceVideoSeconds) : {};
 }
 
 /** DashScope's `GET /tasks/{id}` body fields (`output`, `usage`) for a task at time `now`. */
@@ -78,8 +68,8 @@ export function taskView(
       const prompt = task.body.input.prompt;
       if (typeof prompt === 'string') {
         output.orig_prompt = prompt;
-        const model = findModel(task.model);
-        if (model?.returnsActualPrompt && task.body.parameters.prompt_extend !== false)
+        const model = simModelNamed(task.model);
+        if (model && returnsActualPrompt(model, task.body))
           output.actual_prompt = `${prompt} Cinematic lighting, smooth camera motion.`;
       }
       output.video_url = resultUrl(task, ctx);

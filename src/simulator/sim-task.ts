@@ -1,5 +1,11 @@
-import type { RequestBody } from '../models/task-request.js';
 import type { SimTaskFailure } from './sim-options.js';
+
+/** A create body the simulator accepted: as received, `parameters` defaulted to {}. */
+export interface SimCreateBody {
+  model: string;
+  input: Record<string, unknown>;
+  parameters: Record<string, unknown>;
+}
 
 /** DashScope's task statuses; UNKNOWN is an answer, never a stored state. */
 export type SimTaskStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
@@ -25,7 +31,7 @@ export interface SimTask {
   apiKey: string;
   model: string;
   /** the create body as received (parameters defaulted to {}) */
-  body: RequestBody;
+  body: SimCreateBody;
   /** request_id the simulator answered the create with */
   requestId: string;
   /** the client's `X-Request-Id` header on the create, if any */

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locateMediaTools, runTool, type MediaTools } from '../media/ffmpeg.js';
-import { findModel } from '../models/model-table.js';
-import { effectiveRequest } from '../models/task-request.js';
+import { simModelNamed } from './rules/sim-catalogue.js';
+import { simOutputOf } from './rules/sim-output.js';
 import type { SimTask } from './sim-task.js';
 
 // One clip per ffmpeg binary for the whole process: benchmarks start many simulators and serve
@@ -62,22 +62,51 @@ export function simTaskIdOf(video: Buffer): string | null {
   return video.toString('latin1', at + MARK.length);
 }
 
-const TIER_SIZES = { '480P': [832, 480], '720P': [1280, 720], '1080P': [1920, 1080] } as const;
-
-function outputSize(task: SimTask): {
+interface RenderSpec {
   width: number;
   height: number;
   seconds: number;
   seed: number;
   audio: boolean;
-} {
-  const model = findModel(task.model);
+}
+
+function renderSpec(task: SimTask): RenderSpec {
   const seed = createHash('sha256').update(task.taskId).digest().readUInt32BE(0) % 2_147_483_647;
+  const model = simModelNamed(task.model);
   if (!model) return { width: 1280, height: 720, seconds: 5, seed, audio: true };
-  const eff = effectiveRequest(model, task.body);
-  const m = eff.size ? /^(\d+)\*(\d+)$/.exec(eff.size) : null;
-  const [width, height] = m ? [Number(m[1]), Number(m[2])] : TIER_SIZES[eff.tier];
-  return { width, height, seconds: eff.durationSec, seed: eff.seed ?? seed, audio: eff.withAudio };
+  const out = simOutputOf(model, task.body);
+  return {
+    width: out.width,
+    height: out.height,
+    seconds: out.durationSec,
+    seed: out.seed ?? seed,
+    audio: out.withAudio,
+  };
+}
+
+/**
+ * A real H.264 MP4 of the task's size and duration, with a tone unless it is silent: ffmpeg's
+ * test pattern, its hue and pitch picked by the seed so that different seeds give different bytes.
+ */
+async function renderClip(tools: MediaTools, spec: RenderSpec, out: string): Promise<void> {
+  const size = `${spec.width}x${spec.height}`;
+  const video = `testsrc2=size=${size}:rate=24:duration=${spec.seconds},hue=h=${spec.seed % 360}`;
+  const audio = spec.audio
+    ? [
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=${220 + (spec.seed % 660)}:sample_rate=44100:duration=${spec.seconds}`,
+      ]
+    : [];
+  const audioCodec = spec.audio ? ['-c:a', 'aac', '-b:a', '64k'] : ['-an'];
+  // prettier-ignore
+  await runTool(tools.ffmpeg, [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', video, ...audio,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...audioCodec,
+    '-t', String(spec.seconds), '-movflags', '+faststart', '-f', 'mp4', out,
+  ], { timeoutMs: 300_000 });
 }
 
 /** Where result downloads get their bytes: one shared tiny clip marked per task, or a render. */
@@ -114,21 +143,10 @@ export class SimVideoSource {
   private async renderTask(tools: MediaTools, task: SimTask): Promise<Buffer> {
     this.dir ??= mkdtemp(join(tmpdir(), 'dashscope-sim-render-'));
     const out = join(await this.dir, `${task.taskId}.mp4`);
-    const o = outputSize(task);
-    // loaded only when asked for: the default simulator never needs the sandbox renderer
-    const { renderVideo } = await import('../providers/sandbox/render.js');
-    await renderVideo(tools, {
-      mode: 'text',
-      width: o.width,
-      height: o.height,
-      durationSec: o.seconds,
-      seed: o.seed,
-      audio: o.audio ? { kind: 'synth' } : { kind: 'none' },
-      inputs: [],
-      outPath: out,
-    });
+    await renderClip(tools, renderSpec(task), out);
     const bytes = await readFile(out);
     await rm(out, { force: true });
-    return bytes;
+    // marked like the tiny clip, so simTaskIdOf tells rendered videos apart too
+    return markedClip(bytes, task.taskId);
   }
 }

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { z } from 'zod';
 import { locateMediaTools, runTool } from '../media/ffmpeg.js';
 import { formatDashScopeTime } from '../shared/dashscope-time.js';
+import { simTaskIdOf } from './sim-video.js';
 import { startDashScopeSimulator, type DashScopeSimulator, type SimOptions } from './simulator.js';
 
 const T0 = Date.UTC(2026, 0, 15, 4, 0, 0);
@@ -32,6 +33,17 @@ const I2V = {
   input: { prompt: 'a red fox in snow', img_url: 'https://example.com/fox.png' },
   parameters: { resolution: '720P', duration: 5 },
 };
+
+const ffprobeSchema = z.object({
+  streams: z.array(
+    z.object({
+      codec_type: z.string(),
+      width: z.number().optional(),
+      height: z.number().optional(),
+    }),
+  ),
+  format: z.object({ duration: z.string() }),
+});
 
 async function create(
   sim: DashScopeSimulator,
@@ -248,22 +260,40 @@ describe('result links', () => {
       mediaTools: tools,
       durations: { queueMs: 0, runMs: 10 },
     });
-    const body = { ...I2V, parameters: { resolution: '720P', duration: 2, seed: 7 } };
-    const id = createdSchema.parse((await create(sim, 'sk-sim', body)).json).output.task_id;
-    clock.advance(10);
-    const url = String((await get(sim, 'sk-sim', id)).output.video_url);
     const dir = mkdtempSync(join(tmpdir(), 'sim-test-'));
-    try {
-      const file = join(dir, 'v.mp4');
-      writeFileSync(file, Buffer.from(await (await fetch(url)).arrayBuffer()));
+    const probe = async (body: unknown) => {
+      const id = createdSchema.parse((await create(sim, 'sk-sim', body)).json).output.task_id;
+      clock.advance(10);
+      const url = String((await get(sim, 'sk-sim', id)).output.video_url);
+      const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
+      assert.equal(simTaskIdOf(bytes), id, 'a rendered video names its task too');
+      const file = join(dir, `${id}.mp4`);
+      writeFileSync(file, bytes);
       // prettier-ignore
       const { stdout } = await runTool(tools.ffprobe, [
-        '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height:format=duration',
-        '-of', 'csv=p=0', file,
+        '-v', 'error', '-show_entries', 'stream=codec_type,width,height:format=duration',
+        '-of', 'json', file,
       ]);
-      const [size = '', duration = ''] = stdout.trim().split('\n');
-      assert.equal(size, '1280,720');
-      assert.ok(Math.abs(Number(duration) - 2) < 0.2, `duration ${duration}`);
+      return ffprobeSchema.parse(JSON.parse(stdout));
+    };
+    try {
+      const i2v = await probe({ ...I2V, parameters: { resolution: '720P', duration: 2, seed: 7 } });
+      const video = i2v.streams.find((s) => s.codec_type === 'video');
+      assert.deepEqual([video?.width, video?.height], [1280, 720]);
+      assert.ok(Math.abs(Number(i2v.format.duration) - 2) < 0.2, `duration ${i2v.format.duration}`);
+      assert.ok(
+        i2v.streams.some((s) => s.codec_type === 'audio'),
+        'wan2.6-i2v always has sound',
+      );
+      const silent = await probe({
+        model: 'wan2.6-r2v-flash',
+        input: { prompt: 'character1 waves', reference_urls: ['https://e.com/a.png'] },
+        parameters: { size: '720*1280', duration: 3, audio: false },
+      });
+      const tall = silent.streams.find((s) => s.codec_type === 'video');
+      assert.deepEqual([tall?.width, tall?.height], [720, 1280]);
+      assert.ok(Math.abs(Number(silent.format.duration) - 3) < 0.2);
+      assert.ok(!silent.streams.some((s) => s.codec_type === 'audio'), 'audio: false is silent');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
