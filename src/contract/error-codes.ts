@@ -9,7 +9,6 @@ export const API_ERRORS = {
   'BadRequest.InvalidJson': 400,
   'BadRequest.Malformed': 400,
   InvalidURL: 400,
-  UnsupportedOperation: 400,
   InvalidApiKey: 401,
   AccessDenied: 403,
   NotFound: 404,
@@ -19,11 +18,9 @@ export const API_ERRORS = {
   'BadRequest.UriTooLong': 414,
   'BadRequest.UnsupportedContentType': 415,
   'Throttling.RateQuota': 429,
-  'Throttling.AllocationQuota': 429,
   'BadRequest.HeadersTooLarge': 431,
   InternalError: 500,
   'InternalError.Timeout': 500,
-  ModelUnavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -21,10 +21,11 @@ export class ApiError extends Refusal {
 
 export interface ErrorBody {
   request_id: string;
-  code: string;
+  code: ApiErrorCode;
   message: string;
 }
 
-export function errorBody(requestId: string, code: string, message: string): ErrorBody {
+/** Typed to the contract's codes, so no answer can carry a code API_ERRORS lacks. */
+export function errorBody(requestId: string, code: ApiErrorCode, message: string): ErrorBody {
   return { request_id: requestId, code, message };
 }

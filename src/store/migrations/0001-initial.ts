@@ -1,5 +1,22 @@
 import { sql, type Kysely } from 'kysely';
-import { TASK_STATES } from '../../tasks/status.js';
+
+/**
+ * The task states as this migration first wrote them. Frozen on purpose: a migration must build
+ * the same schema on a new database as it did on the old ones, so a state added later is added by
+ * its own migration, never by editing this list or reading the live TASK_STATES.
+ */
+const TASK_STATES_0001 = [
+  'CHECKING',
+  'QUEUED',
+  'SUBMITTING',
+  'UNCERTAIN',
+  'PENDING',
+  'RUNNING',
+  'FETCHING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELED',
+] as const;
 
 // Timestamps are integer milliseconds since the epoch (bigint) on every dialect: one representation,
 // no time-zone surprises, and cheap comparisons in the claim query.
@@ -38,7 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  const states = sql.join(TASK_STATES.map((s) => sql.lit(s)));
+  const states = sql.join(TASK_STATES_0001.map((s) => sql.lit(s)));
   await db.schema
     .createTable('tasks')
     .addColumn('id', 'text', (c) => c.primaryKey())
