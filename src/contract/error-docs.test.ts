@@ -184,7 +184,7 @@ function literalValues(type: ts.Type): string[] | null {
 
 /**
  * Where the task engine fails a task, with the codes each place can set: every call of
- * TaskTransitions.fail, and the two errors whose code becomes a task's failure code, a
+ * TaskTransitions.fail and of the decisions' `fail` action, and the two errors whose code becomes a task's failure code, a
  * ProviderError that may be a `reject` and a MediaFetchError.
  */
 function failureSites(): FailureSites {
@@ -211,7 +211,18 @@ function failureSites(): FailureSites {
     return symbol?.name;
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      // the decisions' fail(code, message, now) action (src/upstream/decisions/task-action.ts)
+      const decl = checker.getResolvedSignature(node)?.declaration;
+      if (
+        decl !== undefined &&
+        ts.isFunctionDeclaration(decl) &&
+        decl.name?.text === 'fail' &&
+        relative(ROOT, decl.getSourceFile().fileName) === 'src/upstream/decisions/task-action.ts'
+      ) {
+        sites.fail.push(site(node, node.arguments[0]));
+      }
+    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
       const decl = checker.getResolvedSignature(node)?.declaration;
       if (
         decl !== undefined &&
@@ -299,7 +310,7 @@ void describe('docs/errors.md task failures', () => {
   });
 
   it('finds the places that fail tasks', () => {
-    // today: 10 calls of fail(), 4 provider errors that may be rejections, 8 media errors; a
+    // today: 12 calls of fail() (worker + decisions), 4 provider errors that may be rejections, 8 media errors; a
     // scan that finds far fewer has stopped seeing them (a renamed class or method)
     assert.ok(sites.fail.length >= 8, `fail() calls: ${sites.fail.length}`);
     assert.ok(sites.providerReject.length >= 3, `reject errors: ${sites.providerReject.length}`);
