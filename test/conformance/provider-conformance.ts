@@ -329,6 +329,11 @@ export function providerConformance(factory: HarnessFactory): void {
       const last = (await settle(second, id)).at(-1);
       assert.equal(last?.kind, 'SUCCEEDED', JSON.stringify(last));
       assertRequestedVideo(await probeResult(second, last.videoUrl, scratch));
+      // a finished task stays finished across the next restart: no status goes backwards
+      await second.close?.();
+      const third = h.create();
+      assert.deepEqual(await third.query(id), last);
+      assertRequestedVideo(await probeResult(third, last.videoUrl, scratch));
     });
   });
 }
