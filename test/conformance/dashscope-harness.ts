@@ -84,6 +84,7 @@ export const dashscopeHarness: HarnessFactory = {
             : fault.kind === 'error5xx'
               ? { kind: fault.kind, status: fault.status }
               : { kind: fault.kind };
+        // the simulator faults queries, lists and cancels as one group
         sim.setFaults(
           target === 'submit' ? { create: { queue: [step] } } : { query: { queue: [step] } },
         );

@@ -248,6 +248,7 @@ export function providerConformance(factory: HarnessFactory): void {
           h.clock.advance(h.queueMaxMs + h.runMaxMs + 2);
           assert.equal((await p.query(id)).kind, 'CANCELED');
           await refused(cancel(id), 'reject', 'UnsupportedOperation');
+          assert.equal((await h.create().query(id)).kind, 'CANCELED', 'after a restart too');
         });
 
         it('a RUNNING task is refused with a reject-kind error and keeps running', async () => {
@@ -300,19 +301,32 @@ export function providerConformance(factory: HarnessFactory): void {
           // a read changes nothing upstream, so a lost answer is simply asked again
           ['query', { kind: 'lostAnswer' }, 'retry'],
         ];
+        if (caps.cancel) {
+          cases.push(
+            ['cancel', { kind: 'rate429', retryAfterSec: 2 }, 'retry', 429],
+            ['cancel', { kind: 'error5xx', status: 503 }, 'retry', 503],
+            // the cancel may have been done: read the task before believing either way
+            ['cancel', { kind: 'lostAnswer' }, 'uncertain'],
+          );
+        }
         for (const [target, fault, kind, status] of cases) {
           const label = fault.kind === 'error5xx' ? `HTTP ${fault.status}` : fault.kind;
           it(`${target}: ${label} is a '${kind}' error`, async () => {
             assert.ok(h.injectFault, 'a harness with a transport injects faults');
             const { upstreamTaskId: id } = await submit(taskBody('a storm over the bay'));
             h.injectFault(target, fault);
-            const call = target === 'submit' ? submit(taskBody('a second storm')) : p.query(id);
-            const err = await refused(call, kind);
+            const calls = {
+              submit: () => submit(taskBody('a second storm')),
+              query: () => p.query(id),
+              cancel: async () => p.cancel?.(id),
+            };
+            const err = await refused(calls[target](), kind);
             assert.equal(err.httpStatus, status);
             if (fault.kind === 'rate429')
               assert.equal(err.retryAfterMs, fault.retryAfterSec * 1000);
-            // one request was faulted, the next one is answered
-            assert.equal((await p.query(id)).kind, 'PENDING');
+            // one request was faulted, the next one is answered: a lost cancel was done upstream
+            const lostCancel = target === 'cancel' && fault.kind === 'lostAnswer';
+            assert.equal((await p.query(id)).kind, lostCancel ? 'CANCELED' : 'PENDING');
           });
         }
       });

@@ -27,7 +27,7 @@ export type UpstreamFault =
   /** handled upstream (a create makes its task), then the connection is reset */
   | { kind: 'lostAnswer' };
 
-export type FaultTarget = 'submit' | 'query';
+export type FaultTarget = 'submit' | 'query' | 'cancel';
 
 /** One provider set up for the suite: its upstream started, its state in a temp place. */
 export interface ProviderHarness {
