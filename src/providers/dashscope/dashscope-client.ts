@@ -36,7 +36,8 @@ export interface DashScopeSettings {
   maxResultBytes: number;
 }
 
-type CallKind = 'create' | 'read';
+/** `read`s change nothing upstream; a create or cancel that may have arrived may have acted */
+type CallKind = 'create' | 'cancel' | 'read';
 
 /** DashScope's JSON answers are small; anything larger is not one of them */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -99,10 +100,10 @@ export class DashScopeClient implements VideoProvider {
       });
     } catch (err) {
       const code = err instanceof UpstreamCallError ? err.code : 'Error';
-      // a create the upstream may have read in full must be reconciled, never blindly resent;
-      // one that never left whole cannot have made a task and is simply retried (ADR 0011)
+      // a create (or cancel) the upstream may have read in full must be reconciled, never
+      // blindly resent; one that never left whole cannot have acted and is retried (ADR 0011)
       const written = err instanceof UpstreamCallError ? err.written : true;
-      const kindOf = kind === 'create' && written ? 'uncertain' : 'retry';
+      const kindOf = kind !== 'read' && written ? 'uncertain' : 'retry';
       throw new ProviderError(kindOf, 'RequestTimeOut', `DashScope did not answer (${code}).`);
     }
   }
@@ -117,9 +118,9 @@ export class DashScopeClient implements VideoProvider {
     if (res.status >= 200 && res.status < 300) {
       const parsed = schema.safeParse(json);
       if (parsed.success) return parsed.data;
-      // a 2xx we cannot read may still mean a task was created
+      // a 2xx we cannot read may still mean a task was created (or canceled)
       throw new ProviderError(
-        kind === 'create' ? 'uncertain' : 'retry',
+        kind === 'read' ? 'retry' : 'uncertain',
         'InternalError',
         'DashScope answered with an unreadable body.',
       );
@@ -189,7 +190,7 @@ export class DashScopeClient implements VideoProvider {
 
   async cancel(upstreamTaskId: string, signal?: AbortSignal): Promise<void> {
     const res = await this.call(
-      'read',
+      'cancel',
       `/tasks/${encodeURIComponent(upstreamTaskId)}/cancel`,
       { method: 'POST' },
       signal,

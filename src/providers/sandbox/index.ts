@@ -11,7 +11,7 @@ export const sandbox: ProviderDefinition = {
   id: 'sandbox',
   capabilities: {
     listTasks: false,
-    cancel: false,
+    cancel: true,
     resultLinksExpire: false,
     resolvesMediaLocally: true,
   },

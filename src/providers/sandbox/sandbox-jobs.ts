@@ -16,6 +16,8 @@ export const sandboxJobSchema = z.object({
   /** the vidgate task it renders, for logs and its kept input copies; null in older jobs */
   taskId: z.string().nullable().default(null),
   failure: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
+  /** when cancel() took it out of the queue; a canceled job never renders */
+  canceledAt: z.number().nullable().default(null),
   /** set once the video is on disk; carries the billed seconds of input video */
   rendered: z.object({ inputVideoSeconds: z.number() }).nullable().default(null),
   /** field → file in mediaDir: the checked copies taken at submit (ADR 0009) */

@@ -34,6 +34,8 @@ const RESULT_PREFIX = 'sandbox:';
 /** What a client reads when a render fails for a reason of the sandbox's own (logged in full). */
 const RENDER_FAILED =
   'The sandbox could not render the video; quote the task_id when reporting it.';
+/** DashScope's own refusal (reference §8), so clients see one answer whichever upstream runs. */
+const NOT_PENDING = 'Failed to cancel the task, please confirm if the task is in PENDING status.';
 
 type RenderOutcome =
   { ok: true; inputVideoSeconds: number } | { ok: false; code: string; message: string };
@@ -48,6 +50,8 @@ export class SandboxProvider implements VideoProvider {
   /** aborted by close(): no render outlives the provider */
   private readonly closing = new AbortController();
   private readonly outcomes = new Map<string, RenderOutcome>();
+  /** canceled by this instance, known before the job file says so (see cancel) */
+  private readonly canceled = new Set<string>();
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -89,6 +93,7 @@ export class SandboxProvider implements VideoProvider {
       runMs: Math.round((5000 + (digest.readUInt16BE(2) % 4000)) * scale),
       taskId,
       failure: null,
+      canceledAt: null,
       rendered: null,
       media: {},
     };
@@ -114,6 +119,9 @@ export class SandboxProvider implements VideoProvider {
     const model = findModel(job.body.model);
     if (!model) return { kind: 'UNKNOWN' };
     const now = this.deps.clock.now();
+    // read right after the clock, as cancel() decides: a job canceled before its queue time
+    // ended is seen as canceled here, never started
+    if (job.canceledAt !== null || this.canceled.has(job.id)) return { kind: 'CANCELED' };
     const submitTime = job.submittedAt;
     const scheduledTime = job.submittedAt + job.queueMs;
     if (job.failure) return { kind: 'FAILED', ...job.failure, submitTime, scheduledTime };
@@ -144,6 +152,28 @@ export class SandboxProvider implements VideoProvider {
       scheduledTime,
       endTime,
     };
+  }
+
+  /**
+   * Takes a job out of the queue. As on DashScope only a PENDING job can be canceled: once its
+   * queue time is over its render may have started, and it runs to its end.
+   */
+  async cancel(upstreamTaskId: string): Promise<void> {
+    const job = await this.jobs.load(upstreamTaskId);
+    const now = this.deps.clock.now();
+    const pending =
+      job !== null &&
+      job.failure === null &&
+      job.canceledAt === null &&
+      !this.canceled.has(job.id) &&
+      !this.renders.has(job.id) &&
+      now < job.submittedAt + job.queueMs;
+    if (!job || !pending) throw new ProviderError('reject', 'UnsupportedOperation', NOT_PENDING);
+    // marked in the same synchronous step as the clock read, so a query racing this cancel
+    // either ran before it (and saw PENDING) or sees CANCELED; it never starts the render
+    this.canceled.add(job.id);
+    await this.jobs.save({ ...job, canceledAt: now });
+    await rm(this.jobs.mediaDir(job.id), { recursive: true, force: true });
   }
 
   openResult(videoUrl: string): Promise<Readable> {
