@@ -146,10 +146,12 @@ export class MediaChecker {
       }
       if (isOssUrl(f.url)) continue;
       if (mediaUrlKind(f.url) !== 'http') {
+        const scheme = URL.canParse(f.url) ? new URL(f.url).protocol : null;
+        const what = scheme ? `URL scheme '${scheme}' is not supported` : 'not a valid URL';
         return {
           ok: false,
           code: 'InvalidURL',
-          message: `${f.field}: not a media URL; send ${MEDIA_URL_FORMS}.`,
+          message: `${f.field}: ${what}; send ${MEDIA_URL_FORMS}.`,
         };
       }
       const url = new URL(f.url);
