@@ -204,6 +204,17 @@ export function providerConformance(factory: HarnessFactory): void {
         const raw = withField(validBody(model('wan2.6-i2v')), 'input.img_url', 'oss://x/a.png');
         await refused(submit(acceptedBody('first-frame', raw)), 'reject', 'InvalidURL');
       });
+
+      it('refuses a result link that names a file outside its own results', async () => {
+        const { upstreamTaskId: id } = await submit(taskBody('a lantern on a pier'));
+        h.clock.advance(h.queueMaxMs + h.runMaxMs + 2);
+        const last = (await settle(p, id)).at(-1);
+        assert.equal(last?.kind, 'SUCCEEDED');
+        const prefix = last.videoUrl.slice(0, last.videoUrl.length - id.length);
+        for (const link of [`${prefix}../${id}`, `${prefix}${id}/../../etc/passwd`]) {
+          await assert.rejects(p.openResult(link), /bad sandbox job id|not a|refus/i);
+        }
+      });
     }
 
     if (caps.listTasks) {

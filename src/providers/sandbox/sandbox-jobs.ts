@@ -28,13 +28,18 @@ export type SandboxJob = z.infer<typeof sandboxJobSchema>;
 export class SandboxJobs {
   constructor(private readonly dir: string) {}
 
-  private pathOf(id: string): string {
+  /** a job's file: ids are checked here, so no link or query can name a path outside `dir` */
+  private fileOf(id: string, ext: string): string {
     if (!/^[a-z0-9_-]+$/i.test(id)) throw new Error(`bad sandbox job id ${id}`);
-    return join(this.dir, `${id}.json`);
+    return join(this.dir, `${id}${ext}`);
+  }
+
+  private pathOf(id: string): string {
+    return this.fileOf(id, '.json');
   }
 
   videoPath(id: string): string {
-    return join(this.dir, `${id}.mp4`);
+    return this.fileOf(id, '.mp4');
   }
 
   /** the job's checked input copies; kept across attempts and restarts until it ends */

@@ -180,7 +180,13 @@ export class SandboxProvider implements VideoProvider {
     if (!videoUrl.startsWith(RESULT_PREFIX)) {
       return Promise.reject(new Error(`not a sandbox result: ${videoUrl}`));
     }
-    const stream = createReadStream(this.jobs.videoPath(videoUrl.slice(RESULT_PREFIX.length)));
+    let path: string;
+    try {
+      path = this.jobs.videoPath(videoUrl.slice(RESULT_PREFIX.length));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const stream = createReadStream(path);
     return new Promise((ok, fail) => {
       stream.once('open', () => ok(stream));
       stream.once('error', fail);
