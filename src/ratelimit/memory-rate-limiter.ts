@@ -19,7 +19,9 @@ export class MemoryRateLimiter implements RateLimiter {
       const oldest = log[log.length - limit] ?? now;
       return Promise.resolve({ ok: false, retryAfterMs: retryAfterMs(oldest, windowMs, now) });
     }
-    const stamp = now + holdMs;
+    // unique per key, as in SqlRateLimiter: a settle moves exactly the caller's own event
+    let stamp = now + holdMs;
+    while (log.includes(stamp)) stamp++;
     log.push(stamp);
     this.events.set(key, log);
     return Promise.resolve({ ok: true, stamp });

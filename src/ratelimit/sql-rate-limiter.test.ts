@@ -96,6 +96,22 @@ for (const dialect of DIALECTS) {
       assert.equal((await limiter.tryAcquire('held', 1, 1000, T0 + 6201)).ok, true);
     });
 
+    it('settles only the caller’s event when two in flight were sent in the same millisecond', async () => {
+      const limiter = new SqlRateLimiter(db.kysely);
+      const a = await limiter.tryAcquire('twins', 2, 1000, T0, 60_000);
+      const b = await limiter.tryAcquire('twins', 2, 1000, T0, 60_000);
+      assert.ok(a.ok && b.ok);
+      assert.notEqual(a.stamp, b.stamp, 'each event has its own stamp');
+      await limiter.settle('twins', a.stamp, T0 + 100);
+      // `b` is still in flight: one slot frees a window after `a`'s answer, and only one
+      assert.equal((await limiter.tryAcquire('twins', 2, 1000, T0 + 1101)).ok, true);
+      // (the slot then frees when the newest answered event leaves the window)
+      assert.deepEqual(await limiter.tryAcquire('twins', 2, 1000, T0 + 1102), {
+        ok: false,
+        retryAfterMs: 999,
+      });
+    });
+
     it('answers exactly like the in-memory limiter for one caller', async () => {
       const keys = [
         { key: 'a', limit: 1, windowMs: 250 },

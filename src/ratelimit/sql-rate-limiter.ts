@@ -66,7 +66,20 @@ export class SqlRateLimiter implements RateLimiter {
         const oldest = recent[limit - 1]?.at ?? now;
         return { ok: false, retryAfterMs: retryAfterMs(oldest, windowMs, now) };
       }
-      const stamp = now + holdMs;
+      // Stamps are unique per key, so a settle moves exactly its own event. Moving every event
+      // that shared a millisecond counted a twin still in flight as answered early, which once
+      // let three processes reach 51 queries in a second against a cap of 50.
+      let stamp = now + holdMs;
+      for (;;) {
+        const twin = await trx
+          .selectFrom('rateEvents')
+          .select('at')
+          .where('key', '=', key)
+          .where('at', '=', stamp)
+          .executeTakeFirst();
+        if (!twin) break;
+        stamp++;
+      }
       await trx
         .insertInto('rateEvents')
         .values({ key, at: stamp, expiresAt: stamp + windowMs + CLOCK_SKEW_MS })
@@ -79,7 +92,7 @@ export class SqlRateLimiter implements RateLimiter {
 
   async settle(key: string, stamp: number, at: number): Promise<void> {
     if (at >= stamp) return;
-    // several events may share a stamp (same millisecond); moving all of them is conservative
+    // stamps are unique per key (tryAcquire), so this moves the caller's own event only
     await this.db
       .updateTable('rateEvents')
       .set({ at })
