@@ -14,6 +14,11 @@ const JOIN_AT_END_BYTES = 1024 * 1024;
  * The buffer owns its memory, so the intake thread receives it without another copy. A large
  * body without a Content-Length (chunked) is still joined at the end.
  */
+/** Whether a body this long is read into its own buffer, and takes a large-body place. */
+export function isLargeBody(contentLength: number | undefined): boolean {
+  return contentLength !== undefined && contentLength > JOIN_AT_END_BYTES;
+}
+
 export function readBody(
   payload: Readable,
   opts: {
@@ -29,12 +34,12 @@ export function readBody(
     done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
     return;
   }
-  const large = contentLength !== undefined && contentLength > JOIN_AT_END_BYTES;
+  const large = isLargeBody(contentLength);
   if (large && opts.hold) {
     // the upload stays paused (TCP holds the client back) until a place is free
     opts.hold().then(
       () => {
-        if (!payload.destroyed) read(payload, limit, contentLength, done);
+        if (!payload.destroyed) read(payload, limit, { contentLength, large }, done);
         // the client left while it waited: nobody is there to answer
         else done(Object.assign(new Error('the client closed the request'), { statusCode: 400 }));
       },
@@ -42,19 +47,18 @@ export function readBody(
     );
     return;
   }
-  read(payload, limit, contentLength, done);
+  read(payload, limit, { contentLength, large }, done);
 }
 
 function read(
   payload: Readable,
   limit: number,
-  contentLength: number | undefined,
+  size: { contentLength: number | undefined; large: boolean },
   done: (err: Error | null, body?: Buffer) => void,
 ): void {
+  const { contentLength } = size;
   const target =
-    contentLength !== undefined && contentLength > JOIN_AT_END_BYTES
-      ? Buffer.allocUnsafeSlow(contentLength)
-      : undefined;
+    size.large && contentLength !== undefined ? Buffer.allocUnsafeSlow(contentLength) : undefined;
   const chunks: Buffer[] = [];
   let received = 0;
   let finished = false;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { CREATE_ROUTES } from '../contract/routes.js';
 import { LargeJsonBody } from '../tasks/create-intake.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan, parseBoundedJson } from '../shared/json-depth.js';
-import { contentLengthOf, readBody } from './body-reader.js';
+import { contentLengthOf, isLargeBody, readBody } from './body-reader.js';
 import { ApiError } from './errors.js';
 import { LargeBodyGate } from './large-body-gate.js';
 
@@ -28,7 +28,9 @@ export function registerJsonParser(
   // a large body's place is freed when its answer is sent or its connection dies
   const places = new WeakMap<object, () => void>();
   app.addHook('onRequest', (req, reply, next) => {
-    reply.raw.once('close', () => places.get(req.raw)?.());
+    // only a body that can take a place needs the listener
+    if (isLargeBody(contentLengthOf(req.headers['content-length'])))
+      reply.raw.once('close', () => places.get(req.raw)?.());
     next();
   });
   app.removeAllContentTypeParsers();
