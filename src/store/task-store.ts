@@ -1,48 +1,10 @@
-import {
-  sql,
-  type Expression,
-  type ExpressionBuilder,
-  type Insertable,
-  type Kysely,
-  type Selectable,
-  type SqlBool,
-  type Updateable,
-} from 'kysely';
+import { sql } from 'kysely';
 import { assertTransition, UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
-import type { StoreCapabilities } from './dialects.js';
-import type { Database, DueReason, TasksTable } from './schema.js';
 import { listTaskEvents, type TaskEventRow } from './task-events.js';
+import { holdsUpstreamSlot, type NewTask, type TaskPatch, type TaskRow } from './task-rows.js';
+import { UpstreamTaskQueries } from './upstream-task-queries.js';
 
-export type TaskRow = Selectable<TasksTable>;
-export type NewTask = Insertable<TasksTable>;
-/** Fields a status change or a reschedule may write; identity and ownership columns excluded. */
-export type TaskPatch = Omit<
-  Updateable<TasksTable>,
-  'id' | 'accountId' | 'tokenId' | 'model' | 'mode' | 'request' | 'state' | 'createdAt'
->;
-
-/** What reconciliation needs of a submit whose answer has not arrived. */
-export type UnansweredRow = Pick<
-  TaskRow,
-  | 'id'
-  | 'state'
-  | 'submittedAt'
-  | 'uncertainSince'
-  | 'evidencePrompt'
-  | 'evidenceSeconds'
-  | 'slotReleasedAt'
->;
-
-/**
- * Rows that count against a channel's running limit: every state in which an upstream task may
- * exist, except a lost submit the list has not shown once it stopped holding its slot (ADR 0011).
- */
-function holdsUpstreamSlot(eb: ExpressionBuilder<Database, 'tasks'>): Expression<SqlBool> {
-  return eb.and([
-    eb('state', 'in', UPSTREAM_OPEN_STATES),
-    eb.or([eb('state', '!=', 'UNCERTAIN'), eb('slotReleasedAt', 'is', null)]),
-  ]);
-}
+export type { NewTask, OpenTaskRef, TaskPatch, TaskRow, UnansweredRow } from './task-rows.js';
 
 /**
  * What a task query answers with (http/task-view.ts). The stored request is left out: it carries
@@ -64,9 +26,6 @@ const TASK_VIEW_COLUMNS = [
 ] as const satisfies readonly (keyof TaskRow)[];
 export type TaskView = Pick<TaskRow, (typeof TASK_VIEW_COLUMNS)[number]>;
 
-/** What the status sweep needs of an open upstream task. */
-export type OpenTaskRef = Pick<TaskRow, 'id' | 'state' | 'upstreamTaskId' | 'submittedAt'>;
-
 export interface ClaimOptions {
   owner: string;
   now: number;
@@ -75,13 +34,11 @@ export interface ClaimOptions {
   states: readonly TaskState[];
 }
 
-/** Tasks: the only module that writes task rows. Every status change is a conditional update. */
-export class TaskStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly capabilities: StoreCapabilities,
-  ) {}
-
+/**
+ * Tasks: the only module that writes task rows. Every status change is a conditional update.
+ * The queries of lost submits and of the status sweep are in UpstreamTaskQueries.
+ */
+export class TaskStore extends UpstreamTaskQueries {
   async insert(task: NewTask): Promise<void> {
     await this.db.insertInto('tasks').values(task).execute();
   }
@@ -236,11 +193,6 @@ export class TaskStore {
     });
   }
 
-  private async lockChannel(trx: Kysely<Database>, channelId: string): Promise<void> {
-    if (!this.capabilities.supportsRowLocks) return;
-    await trx.selectFrom('channels').select('id').where('id', '=', channelId).forUpdate().execute();
-  }
-
   /**
    * Makes up to `limit` queued tasks due now: the oldest task of each account in turn, accounts
    * with the fewest tasks upstream first, so one busy account cannot starve the others (fair
@@ -282,142 +234,6 @@ export class TaskStore {
     return Number(res.numUpdatedRows);
   }
 
-  /** Submits of one model on one channel whose answer has not arrived: in flight or lost. */
-  async listUnanswered(channelId: string, model: string): Promise<UnansweredRow[]> {
-    return this.db
-      .selectFrom('tasks')
-      .select([
-        'id',
-        'state',
-        'submittedAt',
-        'uncertainSince',
-        'evidencePrompt',
-        'evidenceSeconds',
-        'slotReleasedAt',
-      ])
-      .where('channelId', '=', channelId)
-      .where('model', '=', model)
-      .where('state', 'in', ['SUBMITTING', 'UNCERTAIN'])
-      .orderBy('submittedAt')
-      .execute();
-  }
-
-  /** Which of these upstream task ids a vidgate task on the channel already owns. */
-  async ownedUpstreamIds(channelId: string, upstreamIds: readonly string[]): Promise<Set<string>> {
-    const owned = new Set<string>();
-    for (let i = 0; i < upstreamIds.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('tasks')
-        .select('upstreamTaskId')
-        .where('channelId', '=', channelId)
-        .where('upstreamTaskId', 'in', upstreamIds.slice(i, i + 500))
-        .execute();
-      for (const r of rows) if (r.upstreamTaskId) owned.add(r.upstreamTaskId);
-    }
-    return owned;
-  }
-
-  /**
-   * UNCERTAIN -> PENDING with the upstream task found for a lost submit, only while no task on
-   * the channel owns that upstream task: one upstream task never gets two vidgate tasks.
-   */
-  async attachLost(
-    id: string,
-    owner: string,
-    channelId: string,
-    upstreamTaskId: string,
-    patch: TaskPatch & { updatedAt: number },
-  ): Promise<TaskRow | undefined> {
-    assertTransition('UNCERTAIN', 'PENDING');
-    return this.db.transaction().execute(async (trx) => {
-      await this.lockChannel(trx, channelId);
-      const owned = await trx
-        .selectFrom('tasks')
-        .select('id')
-        .where('channelId', '=', channelId)
-        .where('upstreamTaskId', '=', upstreamTaskId)
-        .executeTakeFirst();
-      if (owned) return undefined;
-      return trx
-        .updateTable('tasks')
-        .set({ ...patch, upstreamTaskId, state: 'PENDING', leaseOwner: null, leaseUntil: null })
-        .where('id', '=', id)
-        .where('state', '=', 'UNCERTAIN')
-        .where('channelId', '=', channelId)
-        .where('leaseOwner', '=', owner)
-        .returningAll()
-        .executeTakeFirst();
-    });
-  }
-
-  /** Makes unleased lost submits due now: reconciling one may have settled its neighbours. */
-  async makeUncertainDue(ids: readonly string[], now: number): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
-      .updateTable('tasks')
-      .set({ nextRunAt: now })
-      .where('id', 'in', ids)
-      .where('state', '=', 'UNCERTAIN')
-      .where('nextRunAt', '>', now)
-      .execute();
-  }
-
-  /** Open upstream tasks of a channel, oldest submit first: what the status sweep looks at. */
-  async listOpenOnChannel(channelId: string, limit: number): Promise<OpenTaskRef[]> {
-    return this.db
-      .selectFrom('tasks')
-      .select(['id', 'state', 'upstreamTaskId', 'submittedAt'])
-      .where('channelId', '=', channelId)
-      .where('state', 'in', ['PENDING', 'RUNNING'])
-      .where('upstreamTaskId', 'is not', null)
-      .orderBy('submittedAt')
-      .limit(limit)
-      .execute();
-  }
-
-  /**
-   * Makes tasks due at once for `reason` (the sweep saw them finish upstream), ahead of every
-   * scheduled poll (claimDue takes reasons first). Among themselves they are ranked by `foundAt`,
-   * when the sweep first found each finished, so a task found again keeps its place. A task
-   * already due for the reason keeps its place too.
-   */
-  async markDue(
-    ids: string[],
-    now: number,
-    foundAt = now,
-    reason: DueReason = 'confirm',
-  ): Promise<number> {
-    if (ids.length === 0) return 0;
-    const res = await this.db
-      .updateTable('tasks')
-      .set({ nextRunAt: Math.min(foundAt, now), dueReason: reason })
-      .where('id', 'in', ids)
-      .where('state', 'in', ['PENDING', 'RUNNING'])
-      .where((w) => w.or([w('dueReason', 'is', null), w('nextRunAt', '>', now)]))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
-  }
-
-  /**
-   * PENDING → RUNNING from the task list, without a per-task query. Conditional like every
-   * transition, and only for rows no worker holds: a worker holding one applies its own answer.
-   */
-  async markStarted(tasks: { id: string; startedAt: number }[], now: number): Promise<number> {
-    assertTransition('PENDING', 'RUNNING');
-    let moved = 0;
-    for (const t of tasks) {
-      const res = await this.db
-        .updateTable('tasks')
-        .set({ state: 'RUNNING', scheduledAt: t.startedAt, updatedAt: now })
-        .where('id', '=', t.id)
-        .where('state', '=', 'PENDING')
-        .where((w) => w.or([w('leaseUntil', 'is', null), w('leaseUntil', '<', now)]))
-        .executeTakeFirst();
-      moved += Number(res.numUpdatedRows);
-    }
-    return moved;
-  }
-
   async extendLeases(ids: string[], owner: string, until: number): Promise<void> {
     if (ids.length === 0) return;
     await this.db
@@ -426,17 +242,6 @@ export class TaskStore {
       .where('id', 'in', ids)
       .where('leaseOwner', '=', owner)
       .execute();
-  }
-
-  /** Tasks that may hold an upstream slot on a channel (the account's running limit). */
-  async countOpenOnChannel(channelId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('channelId', '=', channelId)
-      .where(holdsUpstreamSlot)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 
   async countByState(): Promise<Record<string, number>> {
