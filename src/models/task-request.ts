@@ -111,10 +111,20 @@ export interface TaskRequest {
   readonly effective: EffectiveRequest;
 }
 
-/** Parses a task's stored request; a model missing from the table is a store or code defect. */
-export function readTaskRequest(json: string): TaskRequest {
-  const body = parseStoredBody(json);
+/** The typed request of an accepted body; a model missing from the table is a code defect. */
+export function taskRequestOf(body: RequestBody): TaskRequest {
   const spec = findModel(body.model);
   if (!spec) throw new Error(`task names unknown model ${body.model}`);
   return { body, spec, effective: effectiveRequest(spec, body) };
+}
+
+/** Parses a task's stored request. */
+export function readTaskRequest(json: string): TaskRequest {
+  return taskRequestOf(parseStoredBody(json));
+}
+
+/** Every media URL the model will read, in request order. */
+export function mediaUrlsOf(req: TaskRequest): string[] {
+  const { imgUrl, audioUrl, referenceUrls } = req.effective;
+  return [imgUrl, audioUrl, ...referenceUrls].filter((u): u is string => u !== null);
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { MediaTools } from '../media/ffmpeg.js';
 import type { CheckedMediaReader } from '../media/checked-media.js';
 import type { MediaFetcher } from '../media/media-fetcher.js';
-import type { RequestBody } from '../models/task-request.js';
+import type { TaskRequest } from '../models/task-request.js';
 
 /** Timestamps DashScope reports for an upstream task, ms epoch. */
 export interface UpstreamTimes {
@@ -81,7 +81,8 @@ export interface SubmitResult {
 
 /** One configured upstream account (a channel) as the engine sees it. */
 export interface VideoProvider {
-  submit(body: RequestBody, opts: SubmitOptions): Promise<SubmitResult>;
+  /** `req.body` is the accepted body (what a pass-through upstream is sent), inline media resolved */
+  submit(req: TaskRequest, opts: SubmitOptions): Promise<SubmitResult>;
   query(upstreamTaskId: string, signal?: AbortSignal): Promise<UpstreamView>;
   /** Streams a finished video; the engine copies it into vidgate's storage. */
   openResult(videoUrl: string, signal?: AbortSignal): Promise<Readable>;

@@ -1,7 +1,7 @@
 import type { Channel } from '../channels/channel-pool.js';
 import { backoffMs } from '../jobs/backoff.js';
 import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
-import { readTaskRequest, type TaskRequest } from '../models/task-request.js';
+import { readTaskRequest, taskRequestOf, type TaskRequest } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { TaskRow } from '../store/task-store.js';
 import { decideChecked, type CheckObservation } from './decisions/checking.js';
@@ -190,11 +190,12 @@ export class TaskWorker extends TaskTransitions {
 
   private async submit(row: TaskRow, channel: Channel, sent: SubmitEvidence): Promise<void> {
     const req = this.requestOf(row);
-    const body = await this.d.inputs.resolve(req.body);
+    // inline media were moved into storage at create: the upstream is sent them back inline
+    const resolved = taskRequestOf(await this.d.inputs.resolve(req.body));
     let outcome: SubmitOutcome;
     try {
       // the task id doubles as the client request id: a duplicate upstream task would carry it twice
-      const result = await channel.provider.submit(body, { requestId: row.id });
+      const result = await channel.provider.submit(resolved, { requestId: row.id });
       const { tier, durationSec } = req.effective;
       const estimateMs = this.d.estimator.estimateMs(row.model, tier, durationSec);
       outcome = { kind: 'created', result, estimateMs };

@@ -9,7 +9,7 @@ import { locateMediaTools } from '../../src/media/ffmpeg.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { findModel } from '../../src/models/model-table.js';
 import { validBody, withField } from '../../src/models/request-case-bodies.js';
-import type { RequestBody } from '../../src/models/task-request.js';
+import { taskRequestOf, type RequestBody } from '../../src/models/task-request.js';
 import { ProviderError, type ProviderErrorKind } from '../../src/providers/provider-error.js';
 import type { ListFilter, UpstreamView, VideoProvider } from '../../src/providers/provider.js';
 import {
@@ -106,7 +106,7 @@ export function providerConformance(factory: HarnessFactory): void {
     let scratch = '';
     let n = 0;
     const submit = (body: RequestBody, on: VideoProvider = p) =>
-      on.submit(body, { requestId: `conformance-${++n}` });
+      on.submit(taskRequestOf(body), { requestId: `conformance-${++n}` });
 
     before(async () => {
       scratch = mkdtempSync(join(tmpdir(), 'vidgate-conformance-'));

@@ -7,7 +7,8 @@ import {
   type MediaFetcher,
   type OpenedMedia,
 } from '../../media/media-fetcher.js';
-import type { RequestBody } from '../../models/task-request.js';
+import { mediaUrlKind } from '../../models/media-url.js';
+import { mediaUrlsOf, type TaskRequest } from '../../models/task-request.js';
 import { ProviderError } from '../provider-error.js';
 import type {
   ListFilter,
@@ -132,8 +133,9 @@ export class DashScopeClient implements VideoProvider {
     throw classify(res.status, code, message, retryAfterMs(res.headers['retry-after']));
   }
 
-  async submit(body: RequestBody, opts: SubmitOptions): Promise<SubmitResult> {
-    const usesOss = JSON.stringify(body.input).includes('"oss://');
+  async submit(req: TaskRequest, opts: SubmitOptions): Promise<SubmitResult> {
+    const { body } = req;
+    const usesOss = mediaUrlsOf(req).some((u) => mediaUrlKind(u) === 'oss');
     const res = await this.call(
       'create',
       '/services/aigc/video-generation/video-synthesis',

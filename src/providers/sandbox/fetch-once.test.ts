@@ -16,7 +16,7 @@ import { MediaChecker, mediaRulesFromTable } from '../../media/media-checker.js'
 import { probeMedia } from '../../media/probe.js';
 import { SafeMediaFetcher } from '../../media/safe-media-fetcher.js';
 import { findModel } from '../../models/model-table.js';
-import type { RequestBody } from '../../models/task-request.js';
+import { taskRequestOf, type RequestBody } from '../../models/task-request.js';
 import { systemClock } from '../../shared/clock.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import type { UpstreamView } from '../provider.js';
@@ -112,7 +112,9 @@ void describe('remote media is fetched once per task, and what renders is what w
       assert.ok(verdict.ok, verdict.ok ? '' : verdict.message);
       assert.ok(existsSync(join(dir, 'checked', 'task_kept')), 'the checked copy is kept');
 
-      const { upstreamTaskId } = await provider.submit(body, { requestId: 'task_kept' });
+      const { upstreamTaskId } = await provider.submit(taskRequestOf(body), {
+        requestId: 'task_kept',
+      });
       assert.equal(existsSync(join(dir, 'checked', 'task_kept')), false, 'taken by the job');
       const view = await finished(provider, upstreamTaskId);
       assert.equal(view.kind, 'SUCCEEDED', JSON.stringify(view));
@@ -138,7 +140,9 @@ void describe('remote media is fetched once per task, and what renders is what w
       const body = i2v(switching('/refetched.png'));
       const verdict = await checker.checkRemote(body, undefined, undefined, 'task_refetched');
       assert.ok(verdict.ok);
-      const { upstreamTaskId } = await provider.submit(body, { requestId: 'task_refetched' });
+      const { upstreamTaskId } = await provider.submit(taskRequestOf(body), {
+        requestId: 'task_refetched',
+      });
       const view = await finished(provider, upstreamTaskId);
       assert.deepEqual(view.kind === 'FAILED' ? [view.code, view.message] : view, [
         'InvalidParameter',
@@ -180,7 +184,9 @@ void describe('remote media is fetched once per task, and what renders is what w
         input: { prompt: 'a quiet harbour' },
         parameters: { size: '1280*720', duration: 2, audio: false },
       };
-      const { upstreamTaskId } = await provider.submit(body, { requestId: 'task_broken' });
+      const { upstreamTaskId } = await provider.submit(taskRequestOf(body), {
+        requestId: 'task_broken',
+      });
       const view = await finished(provider, upstreamTaskId);
       assert.equal(view.kind, 'FAILED');
       if (view.kind !== 'FAILED') return;

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { mediaRulesFromTable } from '../../media/media-checker.js';
 import { findModel, type ModelSpec } from '../../models/model-table.js';
+import { mediaUrlKind } from '../../models/media-url.js';
 import {
   effectiveRequest,
+  mediaUrlsOf,
   type EffectiveRequest,
-  type RequestBody,
+  type TaskRequest,
 } from '../../models/task-request.js';
 import { buildUsage } from '../../models/usage.js';
 import { ProviderError } from '../provider-error.js';
@@ -62,12 +64,8 @@ export class SandboxProvider implements VideoProvider {
     this.jobs = new SandboxJobs(join(deps.workDir, 'jobs'));
   }
 
-  submit(body: RequestBody, opts: SubmitOptions): Promise<SubmitResult> {
-    const refs: unknown[] = Array.isArray(body.input.reference_urls)
-      ? body.input.reference_urls
-      : [];
-    const urls: unknown[] = [body.input.img_url, body.input.audio_url, ...refs];
-    if (urls.some((u) => typeof u === 'string' && u.startsWith('oss://'))) {
+  submit(req: TaskRequest, opts: SubmitOptions): Promise<SubmitResult> {
+    if (mediaUrlsOf(req).some((u) => mediaUrlKind(u) === 'oss')) {
       return Promise.reject(
         new ProviderError(
           'reject',
@@ -76,11 +74,12 @@ export class SandboxProvider implements VideoProvider {
         ),
       );
     }
-    return this.createJob(body, opts.requestId);
+    return this.createJob(req, opts.requestId);
   }
 
   /** `taskId` is the request id the engine sends: its task id (see TaskWorker.submit). */
-  private async createJob(body: RequestBody, taskId: string): Promise<SubmitResult> {
+  private async createJob(req: TaskRequest, taskId: string): Promise<SubmitResult> {
+    const { body } = req;
     const now = this.deps.clock.now();
     const id = `sbx_${randomBytes(12).toString('hex')}`;
     const digest = createHash('sha256').update(id).digest();
@@ -97,12 +96,9 @@ export class SandboxProvider implements VideoProvider {
       rendered: null,
       media: {},
     };
-    const model = findModel(body.model);
-    if (model) {
-      const inputs = jobInputs(body, effectiveRequest(model, body));
-      const reader = this.deps.checkedMedia;
-      job.media = await takeCheckedCopies(reader, taskId, inputs, this.jobs.mediaDir(id));
-    }
+    const inputs = jobInputs(body, req.effective);
+    const reader = this.deps.checkedMedia;
+    job.media = await takeCheckedCopies(reader, taskId, inputs, this.jobs.mediaDir(id));
     await this.jobs.save(job);
     // the job holds its own links now; nothing else renders this task's inputs
     await this.deps.checkedMedia?.release(taskId);
