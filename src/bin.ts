@@ -3,6 +3,7 @@ import { channelsCommand } from './cli/channels-command.js';
 import { tokensCommand } from './cli/tokens-command.js';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { startVidgate } from './main.js';
+import { createServices } from './services/create-services.js';
 import { runSimulatorCli } from './simulator/sim-cli.js';
 
 const USAGE = `vidgate: a self-hosted gateway for asynchronous AI video generation
@@ -18,7 +19,7 @@ Settings come from the environment; see docs/configuration.md.`;
 async function serve(config: Config): Promise<void> {
   const vg = await startVidgate(config, { printBanner: true });
   const shutdown = (signal: string): void => {
-    vg.app.log.info({ signal }, 'shutting down');
+    vg.logger.info({ signal }, 'shutting down');
     vg.stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -26,6 +27,19 @@ async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The administration commands: straight on the store, which a running server may share. */
+async function administer(config: Config, command: string, args: string[]): Promise<number> {
+  const out = (s: string): void => void process.stdout.write(`${s}\n`);
+  const services = await createServices(config);
+  try {
+    return command === 'channels'
+      ? await channelsCommand(services, args, out)
+      : await tokensCommand(services, command, args, out);
+  } finally {
+    await services.close();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -63,10 +77,9 @@ async function main(argv: string[]): Promise<number> {
       await serve(config);
       return -1;
     case 'channels':
-      return channelsCommand(config, rest, (s) => process.stdout.write(`${s}\n`));
     case 'tokens':
     case 'accounts':
-      return tokensCommand(config, command, rest, (s) => process.stdout.write(`${s}\n`));
+      return administer(config, command, rest);
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;

@@ -5,11 +5,8 @@ import { isStrongToken, TOKEN_STRENGTH_RULE } from './auth/token-strength.js';
 import { ConfigError } from './config/load.js';
 import type { MediaTools } from './media/ffmpeg.js';
 import { runTool } from './media/ffmpeg.js';
+import { defaultUpstream } from './providers/registry.js';
 import type { AccountStore } from './store/account-store.js';
-import type { ChannelStore } from './store/channel-store.js';
-import { DEFAULT_LIMITS } from './channels/channel-limits.js';
-import type { Clock } from './shared/clock.js';
-import { newId } from './shared/ids.js';
 
 /** The first token, as the start that created it knows it. */
 export interface FirstToken extends IssuedToken {
@@ -42,25 +39,6 @@ export async function bootstrap(opts: {
   const issued = await opts.tokens.issue(accountId, 'bootstrap', opts.bootstrapToken);
   const source = opts.bootstrapToken === undefined ? 'generated' : 'environment';
   return { created: { ...issued, source }, examplesDir };
-}
-
-/** The embedded default upstream: a sandbox channel, created when no channel exists at all. */
-export async function ensureDefaultChannel(channels: ChannelStore, clock: Clock): Promise<void> {
-  if ((await channels.list()).length > 0) return;
-  await channels.insert({
-    id: newId('channel'),
-    name: 'sandbox',
-    provider: 'sandbox',
-    settings: JSON.stringify({}),
-    models: JSON.stringify(['*']),
-    priority: 0,
-    weight: 1,
-    limits: JSON.stringify({ ...DEFAULT_LIMITS, maxRunning: 4 }),
-    enabled: 1,
-    pausedUntil: null,
-    pauseReason: null,
-    createdAt: clock.now(),
-  });
 }
 
 async function writeExamples(dir: string, tools: MediaTools): Promise<void> {
@@ -98,11 +76,13 @@ async function writeExamples(dir: string, tools: MediaTools): Promise<void> {
     '4',
     ref2,
   ]);
+  // models the embedded upstream serves, so the examples work on a fresh install
+  const models = defaultUpstream().defaultChannel.exampleModels;
   const uri = (p: string): string => `data:image/jpeg;base64,${readFileSync(p).toString('base64')}`;
   writeFileSync(
     i2v,
     JSON.stringify({
-      model: 'wan2.6-i2v-flash',
+      model: models['first-frame'],
       input: {
         prompt: 'A slow cinematic push-in on a colourful test pattern.',
         img_url: uri(frame),
@@ -114,7 +94,7 @@ async function writeExamples(dir: string, tools: MediaTools): Promise<void> {
   writeFileSync(
     r2v,
     JSON.stringify({
-      model: 'wan2.6-r2v-flash',
+      model: models.references,
       input: {
         prompt: 'character1 drifts past character2 in a calm, colourful scene.',
         reference_urls: [uri(frame), uri(ref2)],

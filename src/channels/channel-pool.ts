@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../shared/logger.js';
-import type { ProviderDefinition, ProviderDeps, VideoProvider } from '../providers/provider.js';
+import type { ProviderDefinition, VideoProvider } from '../providers/provider.js';
 import { findProvider } from '../providers/registry.js';
 import type { ChannelRow, ChannelStore } from '../store/channel-store.js';
 import { channelLimitsSchema, type ChannelLimits } from './channel-limits.js';
@@ -23,6 +23,9 @@ export interface Channel {
 /** Decrypts a channel's stored settings; identity when no secrets are configured. */
 export type SettingsReader = (row: ChannelRow, definition: ProviderDefinition) => unknown;
 
+/** Builds one channel's provider from its opened settings (see ProviderSetup.create). */
+export type ProviderFactory = (definition: ProviderDefinition, settings: unknown) => VideoProvider;
+
 const modelsSchema = z.array(z.string());
 
 /**
@@ -36,7 +39,7 @@ export class ChannelPool {
 
   constructor(
     private readonly store: ChannelStore,
-    private readonly deps: ProviderDeps,
+    private readonly build: ProviderFactory,
     private readonly readSettings: SettingsReader,
     private readonly logger: Logger,
   ) {}
@@ -56,7 +59,7 @@ export class ChannelPool {
       let instance = this.instances.get(row.id);
       if (!instance || instance.settings !== row.settings) {
         try {
-          const provider = definition.create(this.readSettings(row, definition), this.deps);
+          const provider = this.build(definition, this.readSettings(row, definition));
           instance = { settings: row.settings, provider };
           this.instances.set(row.id, instance);
         } catch (err) {

@@ -1,22 +1,16 @@
 import { parseArgs } from 'node:util';
-import { ChannelError, ChannelService } from '../channels/channel-service.js';
-import { SecretBox } from '../channels/secret-box.js';
-import type { Config } from '../config/load.js';
-import { storeLocation } from '../main.js';
-import { findProvider } from '../providers/registry.js';
-import { systemClock } from '../shared/clock.js';
-import { encryptionKey } from '../shared/server-keys.js';
-import { ChannelStore } from '../store/channel-store.js';
-import { openDatabase } from '../store/database.js';
+import { ChannelError } from '../channels/channel-service.js';
+import { CHANNEL_ADD_DEFAULT, findProvider } from '../providers/registry.js';
+import type { Services } from '../services/create-services.js';
+import { addUsage, COMMON_FLAGS, providerFlags, settingsFromFlags } from './channel-flags.js';
 
-const USAGE = `usage:
-  vidgate channels add NAME --key KEY [--key KEY2] [--region beijing|singapore|virginia | --base-url URL]
-                       [--models m1,m2] [--priority N] [--weight N]
-                       [--submit-rps 5] [--max-running 5] [--qps 20]
-  vidgate channels list
-  vidgate channels enable|disable|remove NAME
-A channel is one DashScope account; its keys share the account's limits. Keys are encrypted at
-rest and never printed.`;
+const USAGE = [
+  'usage:',
+  ...addUsage(),
+  '  vidgate channels list',
+  '  vidgate channels enable|disable|remove NAME',
+  'Upstream keys are encrypted at rest and never printed.',
+].join('\n');
 
 function num(v: string | undefined): number | undefined {
   return v === undefined ? undefined : Number(v);
@@ -24,44 +18,27 @@ function num(v: string | undefined): number | undefined {
 
 /** Channel administration on the store; running servers pick changes up within seconds. */
 export async function channelsCommand(
-  config: Config,
+  services: Pick<Services, 'channels'>,
   args: string[],
   out: (s: string) => void,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      key: { type: 'string', multiple: true },
-      region: { type: 'string' },
-      'base-url': { type: 'string' },
-      models: { type: 'string' },
-      priority: { type: 'string' },
-      weight: { type: 'string' },
-      'submit-rps': { type: 'string' },
-      'max-running': { type: 'string' },
-      qps: { type: 'string' },
-      provider: { type: 'string' },
-    },
+    options: { ...COMMON_FLAGS, ...providerFlags() },
   });
   const [verb, name] = positionals;
-  const db = await openDatabase(storeLocation(config));
+  const service = services.channels;
   try {
-    const service = new ChannelService(
-      new ChannelStore(db.kysely),
-      new SecretBox(encryptionKey(config)),
-      systemClock,
-    );
     switch (verb) {
       case 'add': {
         if (!name) break;
-        const providerId = values.provider ?? 'dashscope';
-        const presets = findProvider(providerId)?.settingsPresets ?? {};
-        const preset = values.region === undefined ? {} : presets[values.region];
-        if (!preset) {
-          out(
-            `unknown region ${values.region ?? ''}; use ${Object.keys(presets).join(', ')} or --base-url`,
-          );
+        const providerId = values.provider ?? CHANNEL_ADD_DEFAULT.id;
+        const def = findProvider(providerId);
+        // an unknown provider is the channel service's to refuse, naming the known ones
+        const flags = def ? settingsFromFlags(def, values) : { ok: true as const, settings: {} };
+        if (!flags.ok) {
+          out(flags.problem);
           return 2;
         }
         const limits = {
@@ -72,12 +49,10 @@ export async function channelsCommand(
         const view = await service.create({
           name,
           provider: providerId,
-          settings: {
-            ...preset,
-            apiKeys: values.key ?? [],
-            ...(values['base-url'] ? { baseUrl: values['base-url'] } : {}),
-          },
-          models: values.models ? values.models.split(',').map((m) => m.trim()) : ['*'],
+          settings: flags.settings,
+          models: values.models
+            ? values.models.split(',').map((m) => m.trim())
+            : [...(def?.defaultModels ?? ['*'])],
           priority: num(values.priority) ?? 0,
           weight: num(values.weight) ?? 1,
           limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
@@ -117,7 +92,5 @@ export async function channelsCommand(
       return 1;
     }
     throw err;
-  } finally {
-    await db.close();
   }
 }

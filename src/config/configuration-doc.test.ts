@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { configSchema, type ConfigKey } from './schema.js';
+import type { z } from 'zod';
+import { PROVIDERS } from '../providers/registry.js';
+import { configSchema } from './schema.js';
 
 const DOC = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 
@@ -43,12 +45,17 @@ function documentedRows(markdown: string): DocRow[] {
 
 const rows = documentedRows(DOC);
 const documented = new Map(rows.map((r) => [r.name, r]));
-const schemaKeys = Object.keys(configSchema.shape) as ConfigKey[];
+/** Every variable vidgate reads: the core settings, then each provider's own. */
+const settings = new Map<string, z.ZodType>([
+  ...Object.entries(configSchema.shape),
+  ...PROVIDERS.flatMap((p) => Object.entries(p.variables.shape)),
+]);
+const schemaKeys = [...settings.keys()];
 
 /** The value a key takes when its variable is unset. */
-function schemaDefault(key: ConfigKey): unknown {
-  const result = configSchema.shape[key].safeParse(undefined);
-  assert.ok(result.success, `${key} parses when unset`);
+function schemaDefault(key: string): unknown {
+  const result = settings.get(key)?.safeParse(undefined);
+  assert.ok(result?.success, `${key} parses when unset`);
   return result.data;
 }
 
@@ -58,7 +65,14 @@ void describe('docs/configuration.md', () => {
     assert.equal(documented.size, rows.length, 'no setting is listed twice');
   });
 
-  it('documents every key of the config schema', () => {
+  it('reads variables the providers declare, each declared once', () => {
+    const declared = PROVIDERS.flatMap((p) => Object.keys(p.variables.shape));
+    assert.ok(declared.length > 0, 'some provider declares a variable');
+    const core = Object.keys(configSchema.shape).length;
+    assert.equal(settings.size, core + declared.length, 'no variable is declared twice');
+  });
+
+  it('documents every key of the config schema and the providers', () => {
     const missing = schemaKeys.filter((k) => !documented.has(k));
     assert.deepEqual(missing, [], `add a row to docs/configuration.md for: ${missing.join(', ')}`);
   });
@@ -66,7 +80,11 @@ void describe('docs/configuration.md', () => {
   it('documents no key that the schema lacks', () => {
     const known = new Set<string>(schemaKeys);
     const extra = [...documented.keys()].filter((k) => !known.has(k));
-    assert.deepEqual(extra, [], `not in src/config/schema.ts: ${extra.join(', ')}`);
+    assert.deepEqual(
+      extra,
+      [],
+      `not in src/config/schema.ts nor a provider's variables: ${extra.join(', ')}`,
+    );
   });
 
   it('states each default as the schema has it', () => {

@@ -34,7 +34,6 @@ void describe('loadConfig defaults', () => {
     assert.equal(c.bootstrapToken, undefined);
     assert.equal(c.logLevel, 'info');
     assert.equal(c.resultLinkTtlMs, 86_400_000);
-    assert.equal(c.sandboxTimeScale, 1);
     assert.equal(c.dispatchTimeoutMs, 3_600_000);
     assert.equal(c.workerConcurrency, 8);
     assert.equal(c.ffmpegPath, undefined);
@@ -57,7 +56,6 @@ void describe('loadConfig values', () => {
         VIDGATE_RESULT_LINK_TTL_SECONDS: '60',
         VIDGATE_DISPATCH_TIMEOUT_SECONDS: '5',
         VIDGATE_WORKER_CONCURRENCY: '3',
-        VIDGATE_SANDBOX_TIME_SCALE: '0.25',
         VIDGATE_LOG_LEVEL: 'silent',
         PATH: '/usr/bin:/bin',
       },
@@ -68,7 +66,6 @@ void describe('loadConfig values', () => {
     assert.equal(c.resultLinkTtlMs, 60_000);
     assert.equal(c.dispatchTimeoutMs, 5000);
     assert.equal(c.workerConcurrency, 3);
-    assert.equal(c.sandboxTimeScale, 0.25);
     assert.equal(c.logLevel, 'silent');
     assert.equal(c.pathEnv, '/usr/bin:/bin');
   });
@@ -141,6 +138,9 @@ void describe('loadConfig problems', () => {
       assertProblemFor({ VIDGATE_SANDBOX_TIME_SCALE: scale }, 'VIDGATE_SANDBOX_TIME_SCALE');
     }
     assertProblemFor({ VIDGATE_WORKER_CONCURRENCY: '0' }, 'VIDGATE_WORKER_CONCURRENCY');
+    // a provider's own variables are reported like the core settings
+    assertProblemFor({ DASHSCOPE_HTTP_BASE_URL: 'not a url' }, 'DASHSCOPE_HTTP_BASE_URL');
+    assertProblemFor({ VIDGATE_UPSTREAM_TIMEOUT_SECONDS: '' }, 'VIDGATE_UPSTREAM_TIMEOUT_SECONDS');
     assertProblemFor({ VIDGATE_DISPATCH_TIMEOUT_SECONDS: '0' }, 'VIDGATE_DISPATCH_TIMEOUT_SECONDS');
     assertProblemFor({ VIDGATE_DATA_DIR: '' }, 'VIDGATE_DATA_DIR');
     assertProblemFor({ VIDGATE_BOOTSTRAP_TOKEN: '15-characters..' }, 'VIDGATE_BOOTSTRAP_TOKEN');

@@ -1,4 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { ProviderSetup } from '../providers/provider.js';
+import { PROVIDERS } from '../providers/registry.js';
 import { configSchema, listEntries, type RawConfig } from './schema.js';
 
 /** The HTTP edge: socket and route timeouts, CORS, failed-authentication throttling. */
@@ -33,16 +35,12 @@ export interface Config {
   readonly bootstrapToken: string | undefined;
   readonly logLevel: RawConfig['VIDGATE_LOG_LEVEL'];
   readonly resultLinkTtlMs: number;
-  readonly sandboxTimeScale: number;
   readonly dispatchTimeoutMs: number;
   readonly workerConcurrency: number;
   readonly reconcileWindowMs: number;
   readonly role: 'all' | 'api' | 'worker';
   readonly leaseMs: number;
   readonly databaseUrl: string | undefined;
-  readonly dashscopeApiKey: string | undefined;
-  readonly dashscopeBaseUrl: string | undefined;
-  readonly upstreamTimeoutMs: number;
   readonly encryptionKey: Buffer | undefined;
   readonly adminToken: string | undefined;
   readonly mediaAllowHosts: readonly string[];
@@ -50,6 +48,8 @@ export interface Config {
   readonly ffprobePath: string | undefined;
   readonly pathEnv: string;
   readonly http: HttpEdgeConfig;
+  /** what each provider's own variables ask of this process, by provider id */
+  readonly providers: ReadonlyMap<string, ProviderSetup>;
 }
 
 export class ConfigError extends Error {
@@ -68,11 +68,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (v !== undefined) input[k] = v;
   }
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const providers = new Map<string, ProviderSetup>();
+  for (const p of PROVIDERS) {
+    const result = p.configure(env);
+    if (result.ok) providers.set(p.id, result.setup);
+    else problems.push(...result.problems);
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const c = parsed.data;
   const dataDir = isAbsolute(c.VIDGATE_DATA_DIR)
     ? c.VIDGATE_DATA_DIR
@@ -87,16 +92,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     bootstrapToken: c.VIDGATE_BOOTSTRAP_TOKEN,
     logLevel: c.VIDGATE_LOG_LEVEL,
     resultLinkTtlMs: c.VIDGATE_RESULT_LINK_TTL_SECONDS * 1000,
-    sandboxTimeScale: c.VIDGATE_SANDBOX_TIME_SCALE,
     dispatchTimeoutMs: c.VIDGATE_DISPATCH_TIMEOUT_SECONDS * 1000,
     workerConcurrency: c.VIDGATE_WORKER_CONCURRENCY,
     reconcileWindowMs: c.VIDGATE_RECONCILE_WINDOW_SECONDS * 1000,
     role: c.VIDGATE_ROLE,
     leaseMs: c.VIDGATE_LEASE_SECONDS * 1000,
     databaseUrl: c.DATABASE_URL,
-    dashscopeApiKey: c.DASHSCOPE_API_KEY,
-    dashscopeBaseUrl: c.DASHSCOPE_HTTP_BASE_URL?.replace(/\/+$/, ''),
-    upstreamTimeoutMs: c.VIDGATE_UPSTREAM_TIMEOUT_SECONDS * 1000,
     encryptionKey: c.VIDGATE_ENCRYPTION_KEY
       ? Buffer.from(c.VIDGATE_ENCRYPTION_KEY, 'base64')
       : undefined,
@@ -121,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       authFailureWindowMs: c.VIDGATE_AUTH_FAILURE_WINDOW_SECONDS * 1000,
       trustProxy: Object.freeze(listEntries(c.VIDGATE_TRUST_PROXY)),
     }),
+    providers,
   });
 }
 

@@ -1,32 +1,13 @@
 import { isIP } from 'node:net';
 import { isStrongToken, TOKEN_STRENGTH_RULE } from '../auth/token-strength.js';
 import { z } from 'zod';
-
-/** `PORT=` must not coerce to 0 (an ephemeral port): an empty number is no number. */
-const emptyToNaN = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? NaN : v);
+import { emptyToNaN, optionalText, positiveInt } from '../shared/env-values.js';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
   .int('must be an integer')
   .min(0, 'must be 0..65535')
   .max(65535, 'must be 0..65535');
-
-const positiveInt = (def: number) =>
-  z
-    .preprocess(
-      emptyToNaN,
-      z.coerce
-        .number({ error: 'must be a number' })
-        .int('must be an integer')
-        .positive('must be > 0'),
-    )
-    .default(def);
-
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
 
 /** Entries of a comma-separated setting, blanks dropped. */
 export const listEntries = (v: string | undefined): string[] =>
@@ -58,8 +39,9 @@ const trustedProxies = optionalText.refine(
 );
 
 /**
- * Every setting vidgate reads, with its default. Keys are the environment variable names;
- * docs/configuration.md is checked against this list by a test.
+ * Every core setting vidgate reads, with its default. Keys are the environment variable names;
+ * providers declare their own (ProviderDefinition.variables). docs/configuration.md is checked
+ * against both lists by a test.
  */
 export const configSchema = z.object({
   PORT: z.preprocess(emptyToNaN, port).default(8080).describe('HTTP port'),
@@ -81,12 +63,6 @@ export const configSchema = z.object({
     .default('info')
     .describe('log level'),
   VIDGATE_RESULT_LINK_TTL_SECONDS: positiveInt(86400).describe('lifetime of a video_url link'),
-  VIDGATE_SANDBOX_TIME_SCALE: z.coerce
-    .number({ error: 'must be a number' })
-    .positive('must be > 0')
-    .max(100, 'must be <= 100')
-    .default(1)
-    .describe('multiplies the sandbox queue and run phases (1 = demo speed, ~10-20 s a task)'),
   VIDGATE_DISPATCH_TIMEOUT_SECONDS: positiveInt(3600).describe(
     'a task not dispatched upstream within this time fails without cost',
   ),
@@ -109,15 +85,6 @@ export const configSchema = z.object({
         .optional(),
     )
     .describe('PostgreSQL connection string; unset = SQLite in the data directory'),
-  DASHSCOPE_API_KEY: optionalText.describe(
-    'creates (or updates) the channel dashscope-default at start and relays to DashScope',
-  ),
-  DASHSCOPE_HTTP_BASE_URL: optionalText
-    .pipe(z.url({ error: 'must be an absolute URL ending in /api/v1' }).optional())
-    .describe('base URL for DASHSCOPE_API_KEY, e.g. https://dashscope-intl.aliyuncs.com/api/v1'),
-  VIDGATE_UPSTREAM_TIMEOUT_SECONDS: positiveInt(15).describe(
-    'per-request timeout towards DashScope for the channel made from DASHSCOPE_API_KEY',
-  ),
   VIDGATE_ENCRYPTION_KEY: optionalText
     .pipe(
       z

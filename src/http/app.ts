@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { loggerOptions } from '../shared/logger.js';
 import { defaultHttpEdgeConfig, type HttpEdgeConfig } from '../config/load.js';
 import { newRequestId } from '../shared/ids.js';
@@ -27,6 +27,8 @@ export const BODY_LIMIT_BYTES = Math.ceil((20 * 1024 * 1024 * 4) / 3) + 64 * 102
 const MAX_PARAM_LENGTH = 100;
 
 export interface AppOptions {
+  /** the process's logger (services/create-logger.ts); else one of `logLevel` is made here */
+  logger?: FastifyBaseLogger;
   logLevel: string;
   /** timeouts, CORS and failed-auth throttling; the documented defaults when absent */
   http?: HttpEdgeConfig;
@@ -64,7 +66,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
   };
   const slow = { ...edge, headersTimeoutMs };
   const app = Fastify({
-    logger: loggerOptions(opts.logLevel),
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: loggerOptions(opts.logLevel) }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => newRequestId(),
     requestIdHeader: false,

@@ -60,8 +60,6 @@ export interface ProviderCapabilities {
   /** the upstream lists tasks by time window (reconciliation of lost submits, batch status) */
   readonly listTasks: boolean;
   readonly cancel: boolean;
-  /** the upstream's result link expires, so results must be copied promptly */
-  readonly resultLinksExpire: boolean;
   /** the provider fetches http(s)/data: media itself and refuses oss:// */
   readonly resolvesMediaLocally: boolean;
 }
@@ -103,7 +101,53 @@ export interface ProviderDeps {
   checkedMedia?: CheckedMediaReader;
   /** a directory the provider may use for its own files */
   workDir: string;
-  sandboxTimeScale: number;
+}
+
+/** A channel as a provider asks for it; core fills in the rest with newChannelSchema's defaults. */
+export interface ChannelRequest {
+  readonly name: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly models: readonly string[];
+  readonly limits?: Readonly<Record<string, number>>;
+}
+
+/** A channel this start creates, or updates by name, because of the provider's variables. */
+export interface StartupChannel extends ChannelRequest {
+  /** the relayed account takes over from the embedded default channel, which is disabled */
+  readonly replacesDefault: boolean;
+}
+
+/** The channels `vidgate serve` makes from a provider's environment variables. */
+export interface ProviderSetup {
+  readonly startupChannels: readonly StartupChannel[];
+  /** values among the variables that are secrets: redacted from every log line */
+  readonly secrets: readonly string[];
+  /** one channel's provider; `settings` are unparsed, the provider parses them with its schema */
+  create(settings: unknown, deps: ProviderDeps): VideoProvider;
+}
+
+/** The environment a provider reads its variables from (only the names it declares). */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+export type SetupResult = { ok: true; setup: ProviderSetup } | { ok: false; problems: string[] };
+
+/** A `channels add` flag that sets one setting, e.g. `--key` appending to `apiKeys`. */
+export interface SettingFlag {
+  readonly flag: string;
+  readonly setting: string;
+  /** repeatable; the setting gets every value as a list */
+  readonly multiple: boolean;
+  /** placeholder in the usage text, e.g. KEY */
+  readonly value: string;
+}
+
+/** The provider's own `vidgate channels add` flags, beyond the ones every channel has. */
+export interface ChannelFlags {
+  /** the flag that picks one of `settingsPresets`, e.g. DashScope's --region */
+  readonly presetFlag?: string;
+  readonly settings: readonly SettingFlag[];
+  /** one line of usage text on what one channel of this provider is */
+  readonly help: string;
 }
 
 export interface ProviderDefinition {
@@ -114,6 +158,41 @@ export interface ProviderDefinition {
   readonly secretFields: readonly string[];
   /** named settings fragments a CLI flag can pick, e.g. DashScope's regions */
   readonly settingsPresets?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /** `settings` are unparsed; the provider parses them with its own schema */
-  create(settings: unknown, deps: ProviderDeps): VideoProvider;
+  readonly channelFlags: ChannelFlags;
+  /** models a new channel of this provider serves when none are named (`*`: the whole table) */
+  readonly defaultModels: readonly string[];
+  /** the channel an empty store gets, making this provider vidgate's embedded upstream */
+  readonly defaultChannel?: ChannelRequest & {
+    /** a model of each mode the example requests written at first start name */
+    readonly exampleModels: Readonly<Record<'first-frame' | 'references', string>>;
+  };
+  /**
+   * The provider's environment variables: keys are their names, each described. They are part
+   * of vidgate's configuration (docs/configuration.md lists them; a test checks).
+   */
+  readonly variables: z.ZodObject;
+  /** Reads the variables once per process; a problem names its variable. */
+  configure(env: EnvSource): SetupResult;
+}
+
+/**
+ * Parses a provider's variables with its schema and hands the typed values to `build`, so that
+ * every provider reports bad variables the way core settings are reported.
+ */
+export function readVariables<S extends z.ZodObject>(
+  schema: S,
+  env: EnvSource,
+  build: (values: z.output<S>) => ProviderSetup,
+): SetupResult {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined) input[key] = v;
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, setup: build(parsed.data) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+  };
 }

@@ -11,6 +11,7 @@ import {
   ManualClock,
   type HarnessFactory,
   type ProviderHarness,
+  setupOf,
 } from './provider-harness.js';
 
 const KEY = 'sk-conformance-0123456789';
@@ -53,11 +54,11 @@ export const dashscopeHarness: HarnessFactory = {
       tools,
       fetcher: new SafeMediaFetcher({ timeoutMs: 30_000 }),
       workDir: '',
-      sandboxTimeScale: 1,
     };
+    const setup = setupOf(dashscope, {});
     const open: VideoProvider[] = [];
     const make = (apiKeys: string[]): VideoProvider => {
-      const p = dashscope.create({ baseUrl: sim.url, apiKeys, requestTimeoutMs: 10_000 }, deps);
+      const p = setup.create({ baseUrl: sim.url, apiKeys, requestTimeoutMs: 10_000 }, deps);
       open.push(p);
       return p;
     };

@@ -2,7 +2,12 @@ import type { ModelMode } from '../../src/models/model-table.js';
 import type { RequestBody } from '../../src/models/task-request.js';
 import { validateRequest } from '../../src/models/validate-request.js';
 import type { Clock } from '../../src/shared/clock.js';
-import type { ProviderDefinition, VideoProvider } from '../../src/providers/provider.js';
+import type {
+  EnvSource,
+  ProviderDefinition,
+  ProviderSetup,
+  VideoProvider,
+} from '../../src/providers/provider.js';
 
 /**
  * The time both a provider and its upstream read. It moves only when a test moves it, so a
@@ -64,4 +69,11 @@ export function acceptedBody(mode: ModelMode, raw: unknown): RequestBody {
   const checked = validateRequest(mode, raw);
   if (!checked.ok) throw new Error(`not an accepted body: ${checked.message}`);
   return checked.body;
+}
+
+/** A provider's setup from the given variables, as `vidgate serve` reads them. */
+export function setupOf(def: ProviderDefinition, env: EnvSource): ProviderSetup {
+  const result = def.configure(env);
+  if (!result.ok) throw new Error(`${def.id}: ${result.problems.join('; ')}`);
+  return result.setup;
 }

@@ -13,6 +13,7 @@ import {
   ManualClock,
   type HarnessFactory,
   type ProviderHarness,
+  setupOf,
 } from './provider-harness.js';
 
 /** Queue and run times shrink by this much: a task's phases span under 130 clock ms. */
@@ -36,8 +37,8 @@ export const sandboxHarness: HarnessFactory = {
       tools: locateMediaTools({ pathEnv: process.env['PATH'] ?? '' }),
       fetcher: new SafeMediaFetcher({ timeoutMs: 10_000 }),
       workDir,
-      sandboxTimeScale: TIME_SCALE,
     };
+    const setup = setupOf(sandbox, { VIDGATE_SANDBOX_TIME_SCALE: String(TIME_SCALE) });
     const open: VideoProvider[] = [];
     const flash = findModel('wan2.6-i2v-flash');
     if (!flash) throw new Error('wan2.6-i2v-flash is not in the model table');
@@ -52,7 +53,7 @@ export const sandboxHarness: HarnessFactory = {
         code: 'InvalidParameter',
       },
       create: () => {
-        const p = sandbox.create({ maxConcurrentRenders: 2 }, deps);
+        const p = setup.create({ maxConcurrentRenders: 2 }, deps);
         open.push(p);
         return p;
       },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ProviderDefinition } from '../provider.js';
+import { optionalText, positiveInt } from '../../shared/env-values.js';
+import { readVariables, type ProviderDefinition } from '../provider.js';
 import { DashScopeClient } from './dashscope-client.js';
 
 /** vidgate stores no result larger than this (TaskWorker's bound); a channel may set less */
@@ -29,12 +30,25 @@ const settingsSchema = z.object({
   maxResultBytes: z.number().int().positive().max(MAX_RESULT_BYTES).default(MAX_RESULT_BYTES),
 });
 
+/** The official SDKs' variables (plus vidgate's timeout): one DashScope account, relayed. */
+const variables = z.object({
+  DASHSCOPE_API_KEY: optionalText.describe(
+    'creates (or updates) the channel dashscope-default at start and relays to DashScope',
+  ),
+  DASHSCOPE_HTTP_BASE_URL: optionalText
+    .pipe(z.url({ error: 'must be an absolute URL ending in /api/v1' }).optional())
+    .transform((u) => u?.replace(/\/+$/, ''))
+    .describe('base URL for DASHSCOPE_API_KEY, e.g. https://dashscope-intl.aliyuncs.com/api/v1'),
+  VIDGATE_UPSTREAM_TIMEOUT_SECONDS: positiveInt(15).describe(
+    'per-request timeout towards DashScope for the channel made from DASHSCOPE_API_KEY',
+  ),
+});
+
 export const dashscope: ProviderDefinition = {
   id: 'dashscope',
   capabilities: {
     listTasks: true,
     cancel: true,
-    resultLinksExpire: true,
     resolvesMediaLocally: false,
   },
   settingsSchema,
@@ -42,5 +56,33 @@ export const dashscope: ProviderDefinition = {
   settingsPresets: Object.fromEntries(
     Object.entries(DASHSCOPE_REGIONS).map(([region, baseUrl]) => [region, { baseUrl }]),
   ),
-  create: (settings, deps) => new DashScopeClient(settingsSchema.parse(settings), deps.fetcher),
+  channelFlags: {
+    presetFlag: 'region',
+    settings: [
+      { flag: 'key', setting: 'apiKeys', multiple: true, value: 'KEY' },
+      { flag: 'base-url', setting: 'baseUrl', multiple: false, value: 'URL' },
+    ],
+    help: "A DashScope channel is one account; its keys share the account's limits.",
+  },
+  defaultModels: ['*'],
+  variables,
+  configure: (env) =>
+    readVariables(variables, env, (v) => ({
+      startupChannels: v.DASHSCOPE_API_KEY
+        ? [
+            {
+              name: 'dashscope-default',
+              settings: {
+                apiKeys: [v.DASHSCOPE_API_KEY],
+                requestTimeoutMs: v.VIDGATE_UPSTREAM_TIMEOUT_SECONDS * 1000,
+                ...(v.DASHSCOPE_HTTP_BASE_URL ? { baseUrl: v.DASHSCOPE_HTTP_BASE_URL } : {}),
+              },
+              models: ['*'],
+              replacesDefault: true,
+            },
+          ]
+        : [],
+      secrets: v.DASHSCOPE_API_KEY ? [v.DASHSCOPE_API_KEY] : [],
+      create: (settings, deps) => new DashScopeClient(settingsSchema.parse(settings), deps.fetcher),
+    })),
 };

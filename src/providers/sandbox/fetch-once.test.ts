@@ -50,10 +50,9 @@ function sandbox(workDir: string, extra: { store?: CheckedMediaStore; logger?: L
       tools,
       fetcher,
       workDir,
-      sandboxTimeScale: 0.01,
       ...(extra.store ? { checkedMedia: extra.store } : {}),
     },
-    1,
+    { maxConcurrentRenders: 1, timeScale: 0.01 },
   );
 }
 
@@ -174,9 +173,8 @@ void describe('remote media is fetched once per task, and what renders is what w
         tools: { ...tools, ffmpeg: fake },
         fetcher,
         workDir: join(dir, 'sandbox-c'),
-        sandboxTimeScale: 0.01,
       },
-      1,
+      { maxConcurrentRenders: 1, timeScale: 0.01 },
     );
     try {
       const body: RequestBody = {

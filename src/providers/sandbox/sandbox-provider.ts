@@ -59,7 +59,11 @@ export class SandboxProvider implements VideoProvider {
 
   constructor(
     private readonly deps: ProviderDeps,
-    private readonly maxConcurrentRenders: number,
+    private readonly options: {
+      readonly maxConcurrentRenders: number;
+      /** multiplies the queued and running phases (VIDGATE_SANDBOX_TIME_SCALE) */
+      readonly timeScale: number;
+    },
   ) {
     this.jobs = new SandboxJobs(join(deps.workDir, 'jobs'));
   }
@@ -83,7 +87,7 @@ export class SandboxProvider implements VideoProvider {
     const now = this.deps.clock.now();
     const id = `sbx_${randomBytes(12).toString('hex')}`;
     const digest = createHash('sha256').update(id).digest();
-    const scale = this.deps.sandboxTimeScale;
+    const scale = this.options.timeScale;
     const job: SandboxJob = {
       id,
       body,
@@ -228,7 +232,7 @@ export class SandboxProvider implements VideoProvider {
   }
 
   private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.active >= this.maxConcurrentRenders) {
+    while (this.active >= this.options.maxConcurrentRenders) {
       await new Promise<void>((r) => this.waiting.push(r));
     }
     this.closing.signal.throwIfAborted();

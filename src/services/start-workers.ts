@@ -1,0 +1,102 @@
+import { ChannelPool } from '../channels/channel-pool.js';
+import { Runner } from '../jobs/runner.js';
+import { newId } from '../shared/ids.js';
+import type { TaskRow } from '../store/task-store.js';
+import { ACTIVE_STATES } from '../tasks/status.js';
+import { ChannelBudgets } from '../upstream/channel-budget.js';
+import { EtaEstimator } from '../upstream/eta-estimator.js';
+import { StatusSweeper } from '../upstream/status-sweeper.js';
+import { TaskWorker } from '../upstream/task-worker.js';
+import type { Services } from './create-services.js';
+import type { Doorbell } from './doorbell.js';
+
+export interface Workers {
+  stop(): Promise<void>;
+}
+
+/** The background half: channel pool, task runner and status sweep; `due` wakes the runner. */
+export async function startWorkers(s: Services, due: Doorbell): Promise<Workers> {
+  const { config, clock, logger, taskStore, limiter } = s;
+  const pool = new ChannelPool(
+    s.channelStore,
+    s.buildProvider,
+    (row, def) => s.channels.readSettings(row, def),
+    logger,
+  );
+  await pool.refresh();
+  const owner = newId('worker');
+  // the one owner of each channel's submit and query budgets in this process
+  const budgets = new ChannelBudgets(limiter, clock);
+  const sweeper = new StatusSweeper({
+    tasks: taskStore,
+    channels: pool,
+    budgets,
+    clock,
+    logger,
+    onDue: () => due.ring(),
+  });
+  const worker = new TaskWorker({
+    sweep: sweeper,
+    tasks: taskStore,
+    channels: pool,
+    budgets,
+    storage: s.storage,
+    estimator: new EtaEstimator(),
+    clock,
+    logger: logger.child({ worker: owner }),
+    owner,
+    reconcileWindowMs: config.reconcileWindowMs,
+    media: s.media,
+    inputs: s.inputs,
+    onQueueWoken: () => due.ring(),
+  });
+  let stopping = false;
+  const runner = new Runner<TaskRow>({
+    name: 'tasks',
+    concurrency: config.workerConcurrency,
+    idleMs: 500,
+    claim: async (limit) => {
+      if (stopping) return [];
+      return taskStore.claimDue({
+        owner,
+        now: clock.now(),
+        leaseMs: config.leaseMs,
+        limit,
+        states: ACTIVE_STATES,
+      });
+    },
+    handle: (row) => worker.handle(row),
+    heartbeat: (ids) => taskStore.extendLeases(ids, owner, clock.now() + config.leaseMs),
+    heartbeatMs: config.leaseMs / 3,
+    clock,
+    logger,
+  });
+  due.answer(() => runner.wake());
+  let sweeping: Promise<unknown> | null = null;
+  const timers = [
+    setInterval(() => {
+      pool
+        .refresh()
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'channel refresh failed'));
+    }, 5000),
+    setInterval(() => {
+      if (sweeping) return;
+      sweeping = sweeper
+        .sweep()
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'status sweep failed'))
+        .finally(() => (sweeping = null));
+    }, 1000),
+  ];
+  for (const t of timers) t.unref();
+  runner.start();
+  return {
+    async stop() {
+      stopping = true;
+      for (const t of timers) clearInterval(t);
+      sweeper.stop();
+      await sweeping;
+      await runner.stop();
+      await pool.close();
+    },
+  };
+}
