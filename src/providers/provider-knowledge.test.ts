@@ -4,6 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
+import { MODELS } from '../models/model-table.js';
 import { PROVIDERS } from './registry.js';
 
 /**
@@ -137,6 +138,20 @@ void describe('provider knowledge', () => {
       findings.map((f) => `src/${f.file}:${f.line} names ${f.names} in ${JSON.stringify(f.text)}`),
       [],
       'declare it on the ProviderDefinition (src/providers/provider.ts) and ask the registry',
+    );
+  });
+
+  it('names models only in the model table and in a provider folder', () => {
+    // a model of a known family is one row of the table: nothing in core may name one
+    const names = MODELS.map((m) => m.name);
+    const findings = sourceFiles(SRC)
+      .map((path) => relative(SRC, path).split(sep).join('/'))
+      .filter((file) => !exempt(file) && !file.startsWith('models/') && !folderOf(file))
+      .flatMap((file) => findNames(file, readFileSync(join(SRC, file), 'utf8'), names, true));
+    assert.deepEqual(
+      findings.map((f) => `src/${f.file}:${f.line} names ${f.names}`),
+      [],
+      'read the model from the table (src/models/model-table.ts) or the provider',
     );
   });
 });
