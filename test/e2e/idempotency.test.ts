@@ -183,7 +183,7 @@ const KILL_TOKEN = 'vg_idem_kill_token_0123456789abcdefghijklmnopq';
 const BURST = 30;
 
 /**
- * A SIGKILL of vidgate with keyed creates on the wire, then a restart on the same database and
+ * A SIGKILL of vidgate with keyed creates on the wire (and some answered before it), then a restart on the same database and
  * every create retried with its key: each key ends with exactly one task and every retry gets it.
  * One create is made to fall between "stored" and "answered" for certain: its answer is never
  * read, and the kill waits until its task is in the database.
@@ -245,6 +245,13 @@ describe('Idempotency-Key across a SIGKILL and a restart', () => {
   it('maps every key to one task, and every retry gets that task', async (t) => {
     proc = await startVidgateProcess({ env: env() });
     const first = proc;
+    // answered before the kill: their retries must be replays of these answers
+    const answered = Array.from({ length: 5 }, (_, i) => ({
+      key: `kill-answered-${i}`,
+      prompt: `kill scene answered ${i}`,
+    }));
+    const answeredIds: string[] = [];
+    for (const a of answered) answeredIds.push((await post(first, a.key, a.prompt)).taskId);
     const burst = Array.from({ length: BURST }, (_, i) => ({
       key: `kill-key-${i}`,
       prompt: `kill burst scene ${i}`,
@@ -279,6 +286,10 @@ describe('Idempotency-Key across a SIGKILL and a restart', () => {
     await first.kill('SIGKILL');
     socket.destroy();
     const before = await Promise.all(answers);
+    const storedAtKill = storedTasks();
+    t.diagnostic(
+      `${burst.filter((b) => storedAtKill.has(b.prompt)).length} of ${BURST} burst tasks were stored at the kill`,
+    );
     t.diagnostic(
       `${before.filter((a) => !a).length} of ${BURST} burst answers were lost to the kill`,
     );
@@ -287,6 +298,11 @@ describe('Idempotency-Key across a SIGKILL and a restart', () => {
     proc = second;
     const retried = await post(second, lost.key, lost.prompt);
     assert.deepEqual(retried, { taskId: lostTask, replayed: true });
+    const answeredRetries = await Promise.all(answered.map((a) => post(second, a.key, a.prompt)));
+    assert.deepEqual(
+      answeredRetries,
+      answeredIds.map((taskId) => ({ taskId, replayed: true })),
+    );
     const retries = await Promise.all(burst.map((b) => post(second, b.key, b.prompt)));
     for (const [i, answer] of before.entries()) {
       if (answer) assert.deepEqual(retries[i], { taskId: answer.taskId, replayed: true });
@@ -294,6 +310,9 @@ describe('Idempotency-Key across a SIGKILL and a restart', () => {
 
     const stored = storedTasks();
     assert.deepEqual(stored.get(lost.prompt), [lostTask]);
+    for (const [i, a] of answered.entries()) {
+      assert.deepEqual(stored.get(a.prompt), [answeredIds[i]], `key ${a.key}`);
+    }
     for (const [i, b] of burst.entries()) {
       assert.deepEqual(stored.get(b.prompt), [retries[i]?.taskId], `key ${b.key}`);
     }
