@@ -1,90 +1,31 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { withTestPostgres } from '../../test/support/postgres.js';
+import {
+  closePeers,
+  DIALECTS,
+  openBackend,
+  peersOf,
+  type Backend,
+} from '../../test/support/store-backends.js';
 import { TransitionError, type TaskState } from '../tasks/status.js';
 import { AccountStore } from './account-store.js';
 import { ChannelStore, type ChannelRow } from './channel-store.js';
-import { migrate, openDatabase, type Db, type StoreLocation } from './database.js';
+import { migrate, openDatabase } from './database.js';
 import { migrationProvider } from './migrations/index.js';
-import { registerPostgresDialect } from './postgres-dialect.js';
 import { TaskStore, type NewTask } from './task-store.js';
-
-registerPostgresDialect();
-
-const DIALECTS = ['sqlite', 'postgres'] as const;
 
 // The cluster boots while the SQLite suite runs; the PostgreSQL suite awaits it (and reports a
 // failure to start). Were that suite filtered out, the cluster is stopped when the process exits.
 const testPostgres = withTestPostgres();
 testPostgres.catch(() => undefined);
 
-/** Hands out databases of one dialect that no other test uses. */
-interface Backend {
-  /** a new database, never migrated */
-  fresh(): Promise<StoreLocation>;
-  /**
-   * An empty, migrated database: a new file on SQLite. A PostgreSQL database costs a template
-   * copy (0.3-0.7 s), so there it is the suite's one database with every table truncated.
-   */
-  empty(): Promise<StoreLocation>;
-  close(): Promise<void>;
-}
-
-async function openBackend(dialect: (typeof DIALECTS)[number]): Promise<Backend> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'vidgate-store-'));
-    const fresh = () =>
-      Promise.resolve<StoreLocation>({ kind: 'sqlite', path: join(dir, `${randomUUID()}.db`) });
-    return {
-      fresh,
-      empty: fresh,
-      close: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  const server = await testPostgres;
-  const fresh = async (): Promise<StoreLocation> => ({
-    kind: 'postgres',
-    url: await server.createDatabase(),
-  });
-  const shared = await fresh();
-  const admin = await openDatabase(shared);
-  return {
-    fresh,
-    async empty() {
-      const tables = await admin.kysely.introspection.getTables();
-      const names = tables.map((t) => sql.table(`${t.schema ?? 'public'}.${t.name}`));
-      await sql`truncate ${sql.join(names)} cascade`.execute(admin.kysely);
-      return shared;
-    },
-    async close() {
-      await admin.close();
-      await server.stop();
-    },
-  };
-}
-
-/**
- * `n` handles on one database standing for separate processes: their own connection pools
- * where the dialect supports several processes, else the one handle (SQLite's single writer).
- */
-async function peersOf(db: Db, location: StoreLocation, n: number): Promise<Db[]> {
-  if (!db.capabilities.supportsMultipleProcesses) return Array.from({ length: n }, () => db);
-  return Promise.all(Array.from({ length: n }, () => openDatabase(location)));
-}
-
-async function closePeers(db: Db, peers: Db[]): Promise<void> {
-  await Promise.all(peers.filter((p) => p !== db).map((p) => p.close()));
-}
-
 const T0 = 1_700_000_000_000;
 const APP_TABLES = [
   'accounts',
   'channels',
+  'idempotency_keys',
   'rate_events',
   'rate_limit_keys',
   'task_events',
@@ -136,7 +77,7 @@ for (const dialect of DIALECTS) {
   describe(`store contract: ${dialect}`, () => {
     let backend: Backend;
     before(async () => {
-      backend = await openBackend(dialect);
+      backend = await openBackend(dialect, testPostgres);
     });
     after(() => backend.close());
 
