@@ -11,17 +11,17 @@ import {
 } from '../../test/support/store-backends.js';
 import { TransitionError, type TaskState } from '../tasks/status.js';
 import { AccountStore } from './account-store.js';
-import { ChannelStore, type ChannelRow } from './channel-store.js';
+import { ChannelStore } from './channel-store.js';
 import { migrate, openDatabase } from './database.js';
 import { migrationProvider } from './migrations/index.js';
-import { TaskStore, type NewTask } from './task-store.js';
+import { TaskStore } from './task-store.js';
+import { channel, T0, task } from '../../test/support/store-fixtures.js';
 
 // The cluster boots while the SQLite suite runs; the PostgreSQL suite awaits it (and reports a
 // failure to start). Were that suite filtered out, the cluster is stopped when the process exits.
 const testPostgres = withTestPostgres();
 testPostgres.catch(() => undefined);
 
-const T0 = 1_700_000_000_000;
 const APP_TABLES = [
   'accounts',
   'channels',
@@ -32,46 +32,6 @@ const APP_TABLES = [
   'tasks',
   'tokens',
 ];
-
-function channel(id: string, patch: Partial<ChannelRow> = {}): ChannelRow {
-  return {
-    id,
-    name: `name-${id}`,
-    provider: 'sandbox',
-    settings: '{}',
-    models: '["wan2.2-t2v-plus"]',
-    priority: 0,
-    weight: 1,
-    limits: '{}',
-    enabled: 1,
-    pausedUntil: null,
-    pauseReason: null,
-    createdAt: T0,
-    ...patch,
-  };
-}
-
-function task(id: string, patch: Partial<NewTask> = {}): NewTask {
-  return {
-    id,
-    accountId: 'acc-1',
-    tokenId: 'tok-1',
-    model: 'wan2.2-t2v-plus',
-    mode: 't2v',
-    request: '{"model":"wan2.2-t2v-plus"}',
-    state: 'QUEUED',
-    nextRunAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    dispatchDeadline: T0 + 600_000,
-    ...patch,
-  };
-}
-
-/** Distinct evidence per task, as requests with distinct prompts carry (ADR 0011). */
-function evidenceOf(id: string): { evidencePrompt: string; evidenceSeconds: number } {
-  return { evidencePrompt: `prompt-of-${id}`, evidenceSeconds: 5 };
-}
 
 for (const dialect of DIALECTS) {
   describe(`store contract: ${dialect}`, () => {
@@ -372,123 +332,6 @@ for (const dialect of DIALECTS) {
           .execute();
         if (mine.length > 0) assert.deepEqual(owners, [{ leaseOwner: `w${i}` }]);
       }
-    });
-
-    it('admits no more than maxOpen tasks to a channel with 10 concurrent admitters', async (t) => {
-      const { db, location, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      await tasks.insert(task('busy', { state: 'RUNNING', channelId: 'ch-1' }));
-      await tasks.insert(task('done', { state: 'SUCCEEDED', channelId: 'ch-1' }));
-      const ids = Array.from({ length: 40 }, (_, i) => `t-${i}`);
-      for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
-      await tasks.insert(task('not-mine', { leaseOwner: 'other', leaseUntil: T0 + 1e6 }));
-      assert.equal(
-        await tasks.admit('not-mine', 'w', 'ch-1', 4, { updatedAt: T0, ...evidenceOf('not-mine') }),
-        undefined,
-      );
-
-      const peers = await peersOf(db, location, 10);
-      t.after(() => closePeers(db, peers));
-      const admitAll = (candidates: string[], maxOpen: number) =>
-        Promise.all(
-          peers.map(async (peer, i) => {
-            const store = new TaskStore(peer.kysely, peer.capabilities);
-            const won: string[] = [];
-            for (const id of candidates.filter((_, k) => k % peers.length === i)) {
-              const row = await store.admit(id, 'w', 'ch-1', maxOpen, {
-                updatedAt: T0 + 1,
-                ...evidenceOf(id),
-              });
-              if (row) won.push(row.id);
-            }
-            return won;
-          }),
-        ).then((r) => r.flat());
-
-      const admitted = await admitAll(ids.slice(0, 30), 4);
-      assert.equal(admitted.length, 3, `admitted ${admitted.join(', ')} next to one running`);
-      assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
-      for (const id of admitted) assert.equal((await tasks.get(id))?.state, 'SUBMITTING');
-
-      // a finished upstream slot lets exactly one more in
-      await tasks.transition('busy', 'RUNNING', 'FETCHING', { updatedAt: T0 + 2 });
-      const more = await admitAll(ids.slice(30), 4);
-      assert.equal(more.length, 1);
-      assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
-      assert.equal((await tasks.countByState()).SUBMITTING, 4);
-    });
-
-    it('admits one of several twins (same model and evidence) racing from 8 connections', async (t) => {
-      const { db, location, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      const ids = Array.from({ length: 16 }, (_, i) => `twin-${i}`);
-      for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
-      const peers = await peersOf(db, location, 8);
-      t.after(() => closePeers(db, peers));
-      const same = { evidencePrompt: 'one prompt', evidenceSeconds: 5 };
-      const won = await Promise.all(
-        ids.map((id, i) => {
-          const peer = peers[i % peers.length];
-          assert.ok(peer);
-          return new TaskStore(peer.kysely, peer.capabilities).admit(id, 'w', 'ch-1', 100, {
-            updatedAt: T0 + 1,
-            ...same,
-          });
-        }),
-      );
-      assert.equal(won.filter((r) => r !== undefined).length, 1);
-      // a twin with another duration leaves other evidence and may go at once
-      const other = await tasks.admit(
-        ids.find((id) => !won.some((r) => r?.id === id)) ?? '',
-        'w',
-        'ch-1',
-        100,
-        {
-          updatedAt: T0 + 2,
-          evidencePrompt: 'one prompt',
-          evidenceSeconds: 10,
-        },
-      );
-      assert.equal(other?.state, 'SUBMITTING');
-    });
-
-    it('attaches one upstream task to at most one lost submit, whoever races', async (t) => {
-      const { db, location, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      const ids = Array.from({ length: 8 }, (_, i) => `lost-${i}`);
-      for (const id of ids)
-        await tasks.insert(
-          task(id, {
-            state: 'UNCERTAIN',
-            channelId: 'ch-1',
-            leaseOwner: 'w',
-            leaseUntil: T0 + 1e6,
-          }),
-        );
-      const peers = await peersOf(db, location, 8);
-      t.after(() => closePeers(db, peers));
-      const won = await Promise.all(
-        ids.map((id, i) => {
-          const peer = peers[i % peers.length];
-          assert.ok(peer);
-          return new TaskStore(peer.kysely, peer.capabilities).attachLost(id, 'w', 'ch-1', 'up-1', {
-            updatedAt: T0 + 1,
-          });
-        }),
-      );
-      assert.equal(won.filter((r) => r !== undefined).length, 1);
-      assert.deepEqual([...(await tasks.ownedUpstreamIds('ch-1', ['up-1', 'up-2']))], ['up-1']);
-      const unanswered = await tasks.listUnanswered('ch-1', 'wan2.2-t2v-plus');
-      assert.equal(unanswered.length, 7);
-    });
-
-    it('stops counting a lost submit against the running limit once its slot is released', async (t) => {
-      const { db, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      await tasks.insert(task('u1', { state: 'UNCERTAIN', channelId: 'ch-1' }));
-      await tasks.insert(task('u2', { state: 'UNCERTAIN', channelId: 'ch-1', slotReleasedAt: T0 }));
-      await tasks.insert(task('s1', { state: 'SUBMITTING', channelId: 'ch-1' }));
-      assert.equal(await tasks.countOpenOnChannel('ch-1'), 2);
     });
   });
 }
