@@ -15,7 +15,13 @@ import { ChannelStore } from './channel-store.js';
 import { migrate, openDatabase } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import { TaskStore } from './task-store.js';
-import { channel, T0, task } from '../../test/support/store-fixtures.js';
+import {
+  channel,
+  T0,
+  task,
+  freshStoreOf,
+  type TestEnd,
+} from '../../test/support/store-fixtures.js';
 
 // The cluster boots while the SQLite suite runs; the PostgreSQL suite awaits it (and reports a
 // failure to start). Were that suite filtered out, the cluster is stopped when the process exits.
@@ -41,14 +47,7 @@ for (const dialect of DIALECTS) {
     });
     after(() => backend.close());
 
-    /** A migrated, empty database with one account, closed when the test ends. */
-    async function freshStore(t: { after(fn: () => Promise<void>): void }) {
-      const location = await backend.empty();
-      const db = await openDatabase(location);
-      t.after(() => db.close());
-      await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
-      return { db, location, tasks: new TaskStore(db.kysely, db.capabilities) };
-    }
+    const freshStore = (t: TestEnd) => freshStoreOf(backend, t);
 
     it('migrates a new database up, down and up again; re-opening is a no-op', async (t) => {
       const location = await backend.fresh();

@@ -8,10 +8,15 @@ import {
   peersOf,
   type Backend,
 } from '../../test/support/store-backends.js';
-import { channel, evidenceOf, T0, task } from '../../test/support/store-fixtures.js';
-import { AccountStore } from './account-store.js';
+import {
+  channel,
+  evidenceOf,
+  T0,
+  task,
+  freshStoreOf,
+  type TestEnd,
+} from '../../test/support/store-fixtures.js';
 import { ChannelStore } from './channel-store.js';
-import { openDatabase } from './database.js';
 import { TaskStore } from './task-store.js';
 
 // see store.contract.test.ts: the cluster boots while the SQLite suite runs
@@ -27,14 +32,7 @@ for (const dialect of DIALECTS) {
     });
     after(() => backend.close());
 
-    /** A migrated, empty database with one account, closed when the test ends. */
-    async function freshStore(t: { after(fn: () => Promise<void>): void }) {
-      const location = await backend.empty();
-      const db = await openDatabase(location);
-      t.after(() => db.close());
-      await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
-      return { db, location, tasks: new TaskStore(db.kysely, db.capabilities) };
-    }
+    const freshStore = (t: TestEnd) => freshStoreOf(backend, t);
 
     it('admits no more than maxOpen tasks to a channel with 10 concurrent admitters', async (t) => {
       const { db, location, tasks } = await freshStore(t);

@@ -1,5 +1,8 @@
+import { AccountStore } from '../../src/store/account-store.js';
 import type { ChannelRow } from '../../src/store/channel-store.js';
-import type { NewTask } from '../../src/store/task-store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { TaskStore, type NewTask } from '../../src/store/task-store.js';
+import type { Backend } from './store-backends.js';
 
 /** Rows for the store contract suites (SQLite and PostgreSQL alike). */
 export const T0 = 1_700_000_000_000;
@@ -42,4 +45,17 @@ export function task(id: string, patch: Partial<NewTask> = {}): NewTask {
 /** Distinct evidence per task, as requests with distinct prompts carry (ADR 0011). */
 export function evidenceOf(id: string): { evidencePrompt: string; evidenceSeconds: number } {
   return { evidencePrompt: `prompt-of-${id}`, evidenceSeconds: 5 };
+}
+
+export interface TestEnd {
+  after(fn: () => Promise<void>): void;
+}
+
+/** A migrated, empty database with one account, closed when the test ends. */
+export async function freshStoreOf(backend: Backend, t: TestEnd) {
+  const location = await backend.empty();
+  const db = await openDatabase(location);
+  t.after(() => db.close());
+  await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
+  return { db, location, tasks: new TaskStore(db.kysely, db.capabilities) };
 }
