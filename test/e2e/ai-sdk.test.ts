@@ -23,7 +23,8 @@ import { imageDataUri, startTestVidgate, taskBodySchema, type TestVidgate } from
  * when the server listens on port 0). Everything else, create and polling, is the SDK's own code.
  */
 
-const POLL = { pollIntervalMs: 100, pollTimeoutMs: 60_000 };
+// the SDK's own default timeout (10 min): a busy machine renders slowly, and a test must not fail for it
+const POLL = { pollIntervalMs: 100, pollTimeoutMs: 600_000 };
 const MP4_BRAND = 'ftyp';
 
 let s: TestVidgate;
