@@ -34,6 +34,9 @@ export class ResultStep extends TaskTransitions {
             : null;
       obs = { kind: 'failed', refusal, error: errText(err) };
     }
+    // a stored result is the end upstream: the inputs go before SUCCEEDED is visible, so a client
+    // that sees it finished never finds its inline media still on disk (a busy CI run did)
+    if (obs.kind === 'stored') await this.dropInputs(row);
     const actions = decideFetched(row, obs, this.decisionClock());
     const ends = actions.some((a) => a.kind === 'move');
     // a task that gave up keeps no partial copy

@@ -125,7 +125,7 @@ export abstract class TaskTransitions {
   }
 
   /** A finished task needs its stored inputs no more; a failure here only costs disk. */
-  private async dropInputs(row: TaskRow): Promise<void> {
+  protected async dropInputs(row: TaskRow): Promise<void> {
     try {
       await this.d.inputs.remove(parseStoredBody(row.request));
     } catch (err) {
