@@ -17,7 +17,9 @@ import {
 import { registerAdminRoutes } from './routes/admin.channels.js';
 import { registerCreateRoutes } from './routes/bailian.create.js';
 import { registerResultsGet } from './routes/results.get.js';
+import { registerTaskCancel } from './routes/task.cancel.js';
 import { registerTaskGet } from './routes/task.get.js';
+import { registerTaskList } from './routes/task.list.js';
 import type { HttpServices } from './services.js';
 
 /** 20 MiB, the largest image DashScope takes, as base64, plus room for the rest of the body. */
@@ -161,6 +163,8 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
     api.addHook('onRequest', authenticate(s.tokens, guard));
     registerCreateRoutes(api, s);
     registerTaskGet(api, s);
+    registerTaskCancel(api, s);
+    registerTaskList(api, s);
     done();
   });
   return app;
