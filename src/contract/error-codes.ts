@@ -18,6 +18,7 @@ export const API_ERRORS = {
   'BadRequest.TooLarge': 413,
   'BadRequest.UriTooLong': 414,
   'BadRequest.UnsupportedContentType': 415,
+  'BadRequest.IdempotencyKeyReused': 422,
   'Throttling.RateQuota': 429,
   'BadRequest.HeadersTooLarge': 431,
   InternalError: 500,

@@ -187,6 +187,15 @@ function literalValues(type: ts.Type): string[] | null {
  * TaskTransitions.fail and of the decisions' `fail` action, and the two errors whose code becomes a task's failure code, a
  * ProviderError that may be a `reject` and a MediaFetchError.
  */
+/** The name of the method or function a node is written in. */
+function enclosingMethod(node: ts.Node): string | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if ((ts.isMethodDeclaration(n) || ts.isFunctionDeclaration(n)) && n.name)
+      return n.name.getText();
+  }
+  return undefined;
+}
+
 function failureSites(): FailureSites {
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
@@ -237,7 +246,8 @@ function failureSites(): FailureSites {
       const name = classOf(node.expression);
       const args = node.arguments ?? [];
       if (name === 'MediaFetchError') sites.mediaFetch.push(site(node, args[0]));
-      if (name === 'ProviderError' && args[0]) {
+      // a refused cancel is the cancel's answer (UnsupportedOperation), never a task's failure
+      if (name === 'ProviderError' && args[0] && enclosingMethod(node) !== 'cancel') {
         const kinds = literalValues(checker.getTypeAtLocation(args[0]));
         if (kinds === null || kinds.includes('reject')) {
           sites.providerReject.push(site(node, args[1]));

@@ -7,14 +7,55 @@ export const CREATE_ROUTES: ReadonlyArray<{ path: string; mode: ModelMode }> = [
   { path: '/task/bailian/text2video', mode: 'text' },
 ];
 
+/** DashScope's own paths (reference §1), where its SDKs send requests; the native face. */
+export const NATIVE_PREFIX = '/api/v1';
+
 /**
- * The task routes besides the creates. The /api/v1 ones are DashScope's (reference §7, §8); the
- * /task ones are the seed face's, with the same bodies (cancel and list are vidgate extensions
- * there).
+ * DashScope's two create paths. The model, not the path, picks the mode; a path serves the
+ * models DashScope serves there (the SDKs switch to `image2video` for kf2v models).
+ */
+export type NativeTaskGroup = 'video-generation' | 'image2video';
+
+export const NATIVE_CREATE_ROUTES: ReadonlyArray<{ path: string; group: NativeTaskGroup }> = [
+  {
+    path: `${NATIVE_PREFIX}/services/aigc/video-generation/video-synthesis`,
+    group: 'video-generation',
+  },
+  { path: `${NATIVE_PREFIX}/services/aigc/image2video/video-synthesis`, group: 'image2video' },
+];
+
+/** The native task query; the seed face's `/task/{id}` answers the same body. */
+export const NATIVE_TASK_PATH = `${NATIVE_PREFIX}/tasks/:taskId`;
+
+/** The create path a model lives on at DashScope: first+last frame, s2v and animate models use image2video. */
+export function nativeGroupOf(modelName: string): NativeTaskGroup {
+  return /kf2v|s2v|animate/i.test(modelName) ? 'image2video' : 'video-generation';
+}
+
+/** DashScope answers its paths with and without a trailing slash; Fastify needs both. */
+export function withTrailingSlash(path: string): [string, string] {
+  return [path, `${path}/`];
+}
+
+/** Whether a request URL is on the native face, where auth comes before routing. */
+export function isNativePath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return path === NATIVE_PREFIX || path.startsWith(`${NATIVE_PREFIX}/`);
+}
+
+/** Every create path whose body may be large (and so is parsed off the event loop). */
+export const ALL_CREATE_PATHS: readonly string[] = [
+  ...CREATE_ROUTES.map((r) => r.path),
+  ...NATIVE_CREATE_ROUTES.flatMap((r) => withTrailingSlash(r.path)),
+];
+
+/**
+ * The cancel and list routes. The native ones are DashScope's (reference §8), with and without a
+ * trailing slash; the seed face's answer the same bodies as vidgate extensions.
  */
 export const TASK_ROUTES = {
-  nativeCancel: '/api/v1/tasks/:taskId/cancel',
-  nativeList: ['/api/v1/tasks', '/api/v1/tasks/'],
-  seedCancel: '/task/:taskId/cancel',
-  seedList: '/task',
+  nativeCancel: withTrailingSlash(`${NATIVE_TASK_PATH}/cancel`),
+  nativeList: withTrailingSlash(`${NATIVE_PREFIX}/tasks`),
+  seedCancel: ['/task/:taskId/cancel'],
+  seedList: ['/task'],
 } as const;

@@ -15,11 +15,13 @@ import {
   trackIncoming,
 } from './raw-answers.js';
 import { registerAdminRoutes } from './routes/admin.channels.js';
+import { isNativePath } from '../contract/routes.js';
 import { registerCreateRoutes } from './routes/bailian.create.js';
+import { registerNativeCreateRoutes } from './routes/native.create.js';
 import { registerResultsGet } from './routes/results.get.js';
-import { registerTaskCancel } from './routes/task.cancel.js';
-import { registerTaskGet } from './routes/task.get.js';
-import { registerTaskList } from './routes/task.list.js';
+import { registerNativeTaskCancel, registerTaskCancel } from './routes/task.cancel.js';
+import { registerNativeTaskGet, registerTaskGet } from './routes/task.get.js';
+import { registerNativeTaskList, registerTaskList } from './routes/task.list.js';
 import type { HttpServices } from './services.js';
 
 /** 20 MiB, the largest image DashScope takes, as base64, plus room for the rest of the body. */
@@ -157,6 +159,17 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
   });
   registerResultsGet(app, s);
   if (s.admin) registerAdminRoutes(app, s.admin, guard);
+
+  // DashScope checks the key before it looks at the path: on the native face a wrong key is
+  // 401 on every path, unknown ones included, and only an authenticated caller learns of a 404
+  const checkToken = authenticate(s.tokens, guard);
+  app.addHook('onRequest', async (req) => {
+    if (isNativePath(req.url)) await checkToken(req);
+  });
+  registerNativeCreateRoutes(app, s);
+  registerNativeTaskGet(app, s);
+  registerNativeTaskCancel(app, s);
+  registerNativeTaskList(app, s);
 
   // everything registered inside this plugin requires a token
   void app.register((api, _o, done) => {

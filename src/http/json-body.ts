@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { CREATE_ROUTES } from '../contract/routes.js';
+import { ALL_CREATE_PATHS } from '../contract/routes.js';
 import { LargeJsonBody } from '../tasks/create-intake.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan, parseBoundedJson } from '../shared/json-depth.js';
 import { contentLengthOf, isLargeBody, readBody } from './body-reader.js';
@@ -54,7 +54,7 @@ export function registerJsonParser(
 }
 
 /** Only the create routes take a body unparsed (the task service hands it to an intake thread). */
-const CREATE_PATHS = new Set(CREATE_ROUTES.map((r) => r.path));
+const CREATE_PATHS = new Set(ALL_CREATE_PATHS);
 
 function parseJsonBody(
   method: string,

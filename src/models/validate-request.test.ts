@@ -103,4 +103,23 @@ void describe('validateRequest: envelope and messages', () => {
       parameters: { resolution: '720P', with_audio: false },
     });
   });
+
+  it('makes a bare base64 image in img_url (inline bytes from the AI SDK) a data: URI', () => {
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(24, 7)]);
+    const bare = png.toString('base64');
+    const res = validateRequest('first-frame', {
+      model: 'wan2.6-i2v',
+      input: { prompt: 'p', img_url: bare },
+    });
+    assert.ok(res.ok, `the body is accepted: ${JSON.stringify(res)}`);
+    assert.equal(res.body.input.img_url, `data:image/png;base64,${bare}`);
+    // base64 that is not an image DashScope takes stays text, and is refused as a URL
+    const text = Buffer.from('just some text, not an image at all').toString('base64');
+    const refused = validateRequest('first-frame', {
+      model: 'wan2.6-i2v',
+      input: { prompt: 'p', img_url: text },
+    });
+    assert.ok(!refused.ok, 'the body is rejected');
+    assert.equal(refused.code, 'InvalidURL');
+  });
 });

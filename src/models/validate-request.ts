@@ -1,4 +1,6 @@
 import type { ApiErrorCode } from '../contract/error-codes.js';
+import type { MediaFormat } from '../media/inline-media.js';
+import { sniffMediaFormat } from '../media/sniff.js';
 import { checkInput } from './check-input.js';
 import { checkParameters } from './check-parameters.js';
 import { checkBounds, truncatePrompts } from './request-bounds.js';
@@ -36,7 +38,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * the field and what is allowed.
  *
  * The returned body is what gets stored and sent upstream: the client's, with
- * `parameters.resolution` normalised to DashScope's upper case, prompts cut to the model's
+ * `parameters.resolution` normalised to DashScope's upper case, a bare base64 `input.img_url`
+ * made a data: URI (see withFirstFrameDataUri), prompts cut to the model's
  * lengths (as DashScope cuts them) and a missing `parameters` replaced by `{}`. Bodies beyond
  * the bounds of request-bounds.ts are refused.
  *
@@ -81,7 +84,7 @@ export function validateRequest(
   if (raw.parameters !== undefined && raw.parameters !== null && !isObject(raw.parameters)) {
     return fail(`Field 'parameters' must be an object, got ${describeType(raw.parameters)}.`);
   }
-  const input = raw.input;
+  const input = withFirstFrameDataUri(raw.input);
   const parameters = isObject(raw.parameters) ? raw.parameters : {};
 
   const problem =
@@ -103,4 +106,26 @@ export function validateRequest(
 function normalise(p: Record<string, unknown>): Record<string, unknown> {
   if (typeof p.resolution !== 'string') return p;
   return { ...p, resolution: p.resolution.toUpperCase() };
+}
+
+const BARE_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const IMAGE_TYPES: Partial<Record<MediaFormat, string>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  bmp: 'image/bmp',
+  webp: 'image/webp',
+};
+
+/**
+ * The AI SDK's Alibaba provider sends a first frame given as bytes as bare base64 in
+ * `input.img_url`, without the `data:` prefix DashScope documents. When those bytes are an image
+ * DashScope takes, the field becomes that data: URI (so it is checked, stored and sent upstream
+ * as one); any other text is left for the URL check to refuse.
+ */
+function withFirstFrameDataUri(input: Record<string, unknown>): Record<string, unknown> {
+  const v = input.img_url;
+  if (typeof v !== 'string' || v.length < 24 || !BARE_BASE64.test(v)) return input;
+  const format = sniffMediaFormat(Buffer.from(v.slice(0, 32), 'base64'));
+  const type = format === null ? undefined : IMAGE_TYPES[format];
+  return type ? { ...input, img_url: `data:${type};base64,${v}` } : input;
 }

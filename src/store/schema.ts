@@ -107,10 +107,21 @@ export interface TaskEventsTable {
   facts: string;
 }
 
+export interface IdempotencyKeysTable {
+  accountId: string;
+  /** sha256 hex of the Idempotency-Key header; the key itself is never stored (ADR 0014) */
+  keyHash: string;
+  /** sha256 hex of the create's mode and canonical body */
+  bodyHash: string;
+  taskId: string;
+  createdAt: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   tokens: TokensTable;
   channels: ChannelsTable;
   tasks: TasksTable;
   taskEvents: TaskEventsTable;
+  idempotencyKeys: IdempotencyKeysTable;
 }

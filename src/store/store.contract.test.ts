@@ -1,90 +1,37 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { withTestPostgres } from '../../test/support/postgres.js';
+import {
+  closePeers,
+  DIALECTS,
+  openBackend,
+  peersOf,
+  type Backend,
+} from '../../test/support/store-backends.js';
 import { TransitionError, type TaskState } from '../tasks/status.js';
 import { AccountStore } from './account-store.js';
-import { ChannelStore, type ChannelRow } from './channel-store.js';
-import { migrate, openDatabase, type Db, type StoreLocation } from './database.js';
+import { ChannelStore } from './channel-store.js';
+import { migrate, openDatabase } from './database.js';
 import { migrationProvider } from './migrations/index.js';
-import { registerPostgresDialect } from './postgres-dialect.js';
-import { TaskStore, type NewTask } from './task-store.js';
-
-registerPostgresDialect();
-
-const DIALECTS = ['sqlite', 'postgres'] as const;
+import { TaskStore } from './task-store.js';
+import {
+  channel,
+  T0,
+  task,
+  freshStoreOf,
+  type TestEnd,
+} from '../../test/support/store-fixtures.js';
 
 // The cluster boots while the SQLite suite runs; the PostgreSQL suite awaits it (and reports a
 // failure to start). Were that suite filtered out, the cluster is stopped when the process exits.
 const testPostgres = withTestPostgres();
 testPostgres.catch(() => undefined);
 
-/** Hands out databases of one dialect that no other test uses. */
-interface Backend {
-  /** a new database, never migrated */
-  fresh(): Promise<StoreLocation>;
-  /**
-   * An empty, migrated database: a new file on SQLite. A PostgreSQL database costs a template
-   * copy (0.3-0.7 s), so there it is the suite's one database with every table truncated.
-   */
-  empty(): Promise<StoreLocation>;
-  close(): Promise<void>;
-}
-
-async function openBackend(dialect: (typeof DIALECTS)[number]): Promise<Backend> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'vidgate-store-'));
-    const fresh = () =>
-      Promise.resolve<StoreLocation>({ kind: 'sqlite', path: join(dir, `${randomUUID()}.db`) });
-    return {
-      fresh,
-      empty: fresh,
-      close: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-    };
-  }
-  const server = await testPostgres;
-  const fresh = async (): Promise<StoreLocation> => ({
-    kind: 'postgres',
-    url: await server.createDatabase(),
-  });
-  const shared = await fresh();
-  const admin = await openDatabase(shared);
-  return {
-    fresh,
-    async empty() {
-      const tables = await admin.kysely.introspection.getTables();
-      const names = tables.map((t) => sql.table(`${t.schema ?? 'public'}.${t.name}`));
-      await sql`truncate ${sql.join(names)} cascade`.execute(admin.kysely);
-      return shared;
-    },
-    async close() {
-      await admin.close();
-      await server.stop();
-    },
-  };
-}
-
-/**
- * `n` handles on one database standing for separate processes: their own connection pools
- * where the dialect supports several processes, else the one handle (SQLite's single writer).
- */
-async function peersOf(db: Db, location: StoreLocation, n: number): Promise<Db[]> {
-  if (!db.capabilities.supportsMultipleProcesses) return Array.from({ length: n }, () => db);
-  return Promise.all(Array.from({ length: n }, () => openDatabase(location)));
-}
-
-async function closePeers(db: Db, peers: Db[]): Promise<void> {
-  await Promise.all(peers.filter((p) => p !== db).map((p) => p.close()));
-}
-
-const T0 = 1_700_000_000_000;
 const APP_TABLES = [
   'accounts',
   'channels',
+  'idempotency_keys',
   'rate_events',
   'rate_limit_keys',
   'task_events',
@@ -92,62 +39,15 @@ const APP_TABLES = [
   'tokens',
 ];
 
-function channel(id: string, patch: Partial<ChannelRow> = {}): ChannelRow {
-  return {
-    id,
-    name: `name-${id}`,
-    provider: 'sandbox',
-    settings: '{}',
-    models: '["wan2.2-t2v-plus"]',
-    priority: 0,
-    weight: 1,
-    limits: '{}',
-    enabled: 1,
-    pausedUntil: null,
-    pauseReason: null,
-    createdAt: T0,
-    ...patch,
-  };
-}
-
-function task(id: string, patch: Partial<NewTask> = {}): NewTask {
-  return {
-    id,
-    accountId: 'acc-1',
-    tokenId: 'tok-1',
-    model: 'wan2.2-t2v-plus',
-    mode: 't2v',
-    request: '{"model":"wan2.2-t2v-plus"}',
-    state: 'QUEUED',
-    nextRunAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    dispatchDeadline: T0 + 600_000,
-    ...patch,
-  };
-}
-
-/** Distinct evidence per task, as requests with distinct prompts carry (ADR 0011). */
-function evidenceOf(id: string): { evidencePrompt: string; evidenceSeconds: number } {
-  return { evidencePrompt: `prompt-of-${id}`, evidenceSeconds: 5 };
-}
-
 for (const dialect of DIALECTS) {
   describe(`store contract: ${dialect}`, () => {
     let backend: Backend;
     before(async () => {
-      backend = await openBackend(dialect);
+      backend = await openBackend(dialect, testPostgres);
     });
     after(() => backend.close());
 
-    /** A migrated, empty database with one account, closed when the test ends. */
-    async function freshStore(t: { after(fn: () => Promise<void>): void }) {
-      const location = await backend.empty();
-      const db = await openDatabase(location);
-      t.after(() => db.close());
-      await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
-      return { db, location, tasks: new TaskStore(db.kysely, db.capabilities) };
-    }
+    const freshStore = (t: TestEnd) => freshStoreOf(backend, t);
 
     it('migrates a new database up, down and up again; re-opening is a no-op', async (t) => {
       const location = await backend.fresh();
@@ -431,123 +331,6 @@ for (const dialect of DIALECTS) {
           .execute();
         if (mine.length > 0) assert.deepEqual(owners, [{ leaseOwner: `w${i}` }]);
       }
-    });
-
-    it('admits no more than maxOpen tasks to a channel with 10 concurrent admitters', async (t) => {
-      const { db, location, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      await tasks.insert(task('busy', { state: 'RUNNING', channelId: 'ch-1' }));
-      await tasks.insert(task('done', { state: 'SUCCEEDED', channelId: 'ch-1' }));
-      const ids = Array.from({ length: 40 }, (_, i) => `t-${i}`);
-      for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
-      await tasks.insert(task('not-mine', { leaseOwner: 'other', leaseUntil: T0 + 1e6 }));
-      assert.equal(
-        await tasks.admit('not-mine', 'w', 'ch-1', 4, { updatedAt: T0, ...evidenceOf('not-mine') }),
-        undefined,
-      );
-
-      const peers = await peersOf(db, location, 10);
-      t.after(() => closePeers(db, peers));
-      const admitAll = (candidates: string[], maxOpen: number) =>
-        Promise.all(
-          peers.map(async (peer, i) => {
-            const store = new TaskStore(peer.kysely, peer.capabilities);
-            const won: string[] = [];
-            for (const id of candidates.filter((_, k) => k % peers.length === i)) {
-              const row = await store.admit(id, 'w', 'ch-1', maxOpen, {
-                updatedAt: T0 + 1,
-                ...evidenceOf(id),
-              });
-              if (row) won.push(row.id);
-            }
-            return won;
-          }),
-        ).then((r) => r.flat());
-
-      const admitted = await admitAll(ids.slice(0, 30), 4);
-      assert.equal(admitted.length, 3, `admitted ${admitted.join(', ')} next to one running`);
-      assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
-      for (const id of admitted) assert.equal((await tasks.get(id))?.state, 'SUBMITTING');
-
-      // a finished upstream slot lets exactly one more in
-      await tasks.transition('busy', 'RUNNING', 'FETCHING', { updatedAt: T0 + 2 });
-      const more = await admitAll(ids.slice(30), 4);
-      assert.equal(more.length, 1);
-      assert.equal(await tasks.countOpenOnChannel('ch-1'), 4);
-      assert.equal((await tasks.countByState()).SUBMITTING, 4);
-    });
-
-    it('admits one of several twins (same model and evidence) racing from 8 connections', async (t) => {
-      const { db, location, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      const ids = Array.from({ length: 16 }, (_, i) => `twin-${i}`);
-      for (const id of ids) await tasks.insert(task(id, { leaseOwner: 'w', leaseUntil: T0 + 1e6 }));
-      const peers = await peersOf(db, location, 8);
-      t.after(() => closePeers(db, peers));
-      const same = { evidencePrompt: 'one prompt', evidenceSeconds: 5 };
-      const won = await Promise.all(
-        ids.map((id, i) => {
-          const peer = peers[i % peers.length];
-          assert.ok(peer);
-          return new TaskStore(peer.kysely, peer.capabilities).admit(id, 'w', 'ch-1', 100, {
-            updatedAt: T0 + 1,
-            ...same,
-          });
-        }),
-      );
-      assert.equal(won.filter((r) => r !== undefined).length, 1);
-      // a twin with another duration leaves other evidence and may go at once
-      const other = await tasks.admit(
-        ids.find((id) => !won.some((r) => r?.id === id)) ?? '',
-        'w',
-        'ch-1',
-        100,
-        {
-          updatedAt: T0 + 2,
-          evidencePrompt: 'one prompt',
-          evidenceSeconds: 10,
-        },
-      );
-      assert.equal(other?.state, 'SUBMITTING');
-    });
-
-    it('attaches one upstream task to at most one lost submit, whoever races', async (t) => {
-      const { db, location, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      const ids = Array.from({ length: 8 }, (_, i) => `lost-${i}`);
-      for (const id of ids)
-        await tasks.insert(
-          task(id, {
-            state: 'UNCERTAIN',
-            channelId: 'ch-1',
-            leaseOwner: 'w',
-            leaseUntil: T0 + 1e6,
-          }),
-        );
-      const peers = await peersOf(db, location, 8);
-      t.after(() => closePeers(db, peers));
-      const won = await Promise.all(
-        ids.map((id, i) => {
-          const peer = peers[i % peers.length];
-          assert.ok(peer);
-          return new TaskStore(peer.kysely, peer.capabilities).attachLost(id, 'w', 'ch-1', 'up-1', {
-            updatedAt: T0 + 1,
-          });
-        }),
-      );
-      assert.equal(won.filter((r) => r !== undefined).length, 1);
-      assert.deepEqual([...(await tasks.ownedUpstreamIds('ch-1', ['up-1', 'up-2']))], ['up-1']);
-      const unanswered = await tasks.listUnanswered('ch-1', 'wan2.2-t2v-plus');
-      assert.equal(unanswered.length, 7);
-    });
-
-    it('stops counting a lost submit against the running limit once its slot is released', async (t) => {
-      const { db, tasks } = await freshStore(t);
-      await new ChannelStore(db.kysely).insert(channel('ch-1'));
-      await tasks.insert(task('u1', { state: 'UNCERTAIN', channelId: 'ch-1' }));
-      await tasks.insert(task('u2', { state: 'UNCERTAIN', channelId: 'ch-1', slotReleasedAt: T0 }));
-      await tasks.insert(task('s1', { state: 'SUBMITTING', channelId: 'ch-1' }));
-      assert.equal(await tasks.countOpenOnChannel('ch-1'), 2);
     });
   });
 }

@@ -5,12 +5,21 @@ import {
   UPSTREAM_OPEN_STATES,
   type TaskState,
 } from '../tasks/status.js';
+import {
+  findLiveKey,
+  insertWithKey,
+  pruneExpiredKeys,
+  type KeyClaim,
+  type KeyedInsert,
+  type StoredKey,
+} from './idempotency-keys.js';
 import { listTaskPage, type ListedTaskRow, type TaskListFilter } from './task-list-query.js';
 import { listTaskEvents, type TaskEventRow } from './task-events.js';
 import { holdsUpstreamSlot, type NewTask, type TaskPatch, type TaskRow } from './task-rows.js';
 import { UpstreamTaskQueries } from './upstream-task-queries.js';
 
 export type { ListedTaskRow, TaskListFilter } from './task-list-query.js';
+export type { KeyClaim, KeyedInsert, StoredKey } from './idempotency-keys.js';
 export type { NewTask, OpenTaskRef, TaskPatch, TaskRow, UnansweredRow } from './task-rows.js';
 
 /**
@@ -48,6 +57,24 @@ export interface ClaimOptions {
 export class TaskStore extends UpstreamTaskQueries {
   async insert(task: NewTask): Promise<void> {
     await this.db.insertInto('tasks').values(task).execute();
+  }
+
+  /**
+   * Inserts a task created under an Idempotency-Key, with the key, in one transaction. When the
+   * account's key is already taken (and not expired), nothing is stored and the taker is answered.
+   */
+  async insertKeyed(task: NewTask, claim: KeyClaim): Promise<KeyedInsert> {
+    return insertWithKey(this.db, claim, task);
+  }
+
+  /** The account's use of a key within its 24 hours, if any. */
+  async findKey(accountId: string, keyHash: string, now: number): Promise<StoredKey | undefined> {
+    return findLiveKey(this.db, accountId, keyHash, now);
+  }
+
+  /** Deletes expired idempotency keys; how many. */
+  async pruneKeys(now: number): Promise<number> {
+    return pruneExpiredKeys(this.db, now);
   }
 
   async get(id: string): Promise<TaskRow | undefined> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Refusal } from '../contract/refusal.js';
 import { parseBoundedJson } from '../shared/json-depth.js';
 import type { ModelMode } from '../models/model-table.js';
@@ -7,7 +8,9 @@ import { newId } from '../shared/ids.js';
 import type { MediaChecker } from '../media/media-checker.js';
 import type { TaskEventRow } from '../store/task-events.js';
 import type {
+  KeyClaim,
   ListedTaskRow,
+  StoredKey,
   TaskListFilter,
   TaskRow,
   TaskStore,
@@ -62,6 +65,34 @@ function parseJson(bytes: Uint8Array): unknown {
   return parsed.value;
 }
 
+/** A create's answer: the task, and whether an earlier create under the same key made it. */
+export type CreatedTask = TaskRow & { readonly replayed: boolean };
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** JSON with object keys sorted, so a retry that orders its fields differently is the same body. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What tells a retry from another request under one key: the route's mode and the body. A large
+ * body is left unparsed by the HTTP edge, so its bytes are hashed as sent; clients retry with the
+ * bytes they sent first, and parsing it here would hold the event loop (ADR 0012).
+ */
+function bodyHashOf(mode: ModelMode, raw: unknown): string {
+  if (raw instanceof LargeJsonBody)
+    return sha256(Buffer.concat([Buffer.from(`${mode}\nraw\n`), raw.bytes]));
+  return sha256(`${mode}\njson\n${canonicalJson(raw)}`);
+}
+
 /** Creating and reading tasks; the HTTP routes are thin shells around this. */
 export class TaskService {
   private readonly pacer = new TurnPacer(CREATES_PER_TURN);
@@ -75,8 +106,28 @@ export class TaskService {
   /**
    * Checks and stores a create. `raw` is the parsed JSON body, or a LargeJsonBody the HTTP
    * edge left unparsed: those are parsed and checked off the event loop (`parseLarge`).
+   * With an `idempotencyKey`, a create repeated with the same body within 24 hours answers the
+   * task the first one made, and one with another body is refused (ADR 0014).
    */
-  async create(caller: Caller, mode: ModelMode, raw: unknown): Promise<TaskRow> {
+  async create(
+    caller: Caller,
+    mode: ModelMode,
+    raw: unknown,
+    idempotencyKey?: string,
+  ): Promise<CreatedTask> {
+    const claim: KeyClaim | undefined =
+      idempotencyKey === undefined
+        ? undefined
+        : {
+            accountId: caller.accountId,
+            keyHash: sha256(idempotencyKey),
+            bodyHash: bodyHashOf(mode, raw),
+          };
+    if (claim) {
+      // a retry is answered before its media is checked and stored a second time
+      const earlier = await this.tasks.findKey(claim.accountId, claim.keyHash, this.clock.now());
+      if (earlier) return this.replay(earlier, claim);
+    }
     const deps = { media: this.options.media, inputs: this.options.inputs };
     let id: string;
     let intake: Intake;
@@ -132,14 +183,39 @@ export class TaskService {
       dueReason: null,
       cancelRequestedAt: null,
     };
+    let earlier: StoredKey | undefined;
     try {
-      await this.tasks.insert(row);
+      if (claim) {
+        const keyed = await this.tasks.insertKeyed(row, claim);
+        if (!keyed.inserted) earlier = keyed.existing;
+      } else {
+        await this.tasks.insert(row);
+      }
     } catch (err) {
       await this.options.inputs.remove(parseStoredBody(intake.request));
       throw err;
     }
+    if (earlier && claim) {
+      // a concurrent create with the key stored its task first: this one's copies are not needed
+      await this.options.inputs.remove(parseStoredBody(intake.request));
+      return this.replay(earlier, claim);
+    }
     this.options.onCreated?.();
-    return row;
+    return { ...row, replayed: false };
+  }
+
+  private async replay(earlier: StoredKey, claim: KeyClaim): Promise<CreatedTask> {
+    if (earlier.bodyHash !== claim.bodyHash) {
+      throw new Refusal(
+        'BadRequest.IdempotencyKeyReused',
+        `The Idempotency-Key was used within the last 24 hours for a create with another body ` +
+          `(task ${earlier.taskId}). Send the same body to get that task again, or use a new key.`,
+      );
+    }
+    const task = await this.tasks.get(earlier.taskId);
+    // keys and tasks are stored in one transaction and tasks are never deleted
+    if (!task) throw new Error(`idempotency key of task ${earlier.taskId} has no task`);
+    return { ...task, replayed: true };
   }
 
   async get(caller: Caller, taskId: string): Promise<TaskView | undefined> {

@@ -33,6 +33,8 @@ export interface TaskWorkerDeps {
   sweep?: { watching(channelId: string, now: number): boolean };
   /** jitter of backoffs; Math.random unless a test fixes it */
   random?: () => number;
+  /** waits for a budget slot within a step; injected with the clock so a test can drive both */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const isOpen = (s: TaskState): boolean => UPSTREAM_OPEN_STATES.includes(s);

@@ -244,6 +244,26 @@ describe('cancel and list on the native and seed faces', () => {
     assert.equal(page.page_size, 100);
   });
 
+  it('answers the native paths with a trailing slash too, and a wrong key there with 401', async () => {
+    const slashed = await vg.api('GET', '/api/v1/tasks/?page_size=1');
+    assert.equal(slashed.status, 200, JSON.stringify(slashed.json));
+    assert.equal(listSchema.parse(slashed.json).data.length, 1);
+    const held3 = held[3];
+    assert.ok(held3);
+    for (const [method, path] of [
+      ['GET', '/api/v1/tasks'],
+      ['POST', `/api/v1/tasks/${held3}/cancel`],
+    ] as const) {
+      const res = await vg.api(method, path, undefined, 'vg_not_a_token');
+      assert.equal(res.status, 401, `${method} ${path}`);
+      assert.equal(errorBodySchema.parse(res.json).code, 'InvalidApiKey');
+    }
+    assert.equal(await status(held3), 'PENDING');
+    const res = await vg.api('POST', `/api/v1/tasks/${held3}/cancel/`);
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(await status(held3), 'CANCELED');
+  });
+
   it('refuses bad list parameters with a 400 naming the parameter', async () => {
     for (const [query, name] of [
       ['?page_size=0', 'page_size'],

@@ -12,7 +12,16 @@ const NOT_PENDING = 'Failed to cancel the task, please confirm if the task is in
  * extension: `{request_id}` once the task is CANCELED, else UnsupportedOperation (ADR 0015).
  */
 export function registerTaskCancel(app: FastifyInstance, s: HttpServices): void {
-  for (const path of [TASK_ROUTES.nativeCancel, TASK_ROUTES.seedCancel]) {
+  registerCancel(app, s, TASK_ROUTES.seedCancel);
+}
+
+/** The native face's cancel, registered where auth comes before routing. */
+export function registerNativeTaskCancel(app: FastifyInstance, s: HttpServices): void {
+  registerCancel(app, s, TASK_ROUTES.nativeCancel);
+}
+
+function registerCancel(app: FastifyInstance, s: HttpServices, paths: readonly string[]): void {
+  for (const path of paths) {
     app.post<{ Params: { taskId: string } }>(path, async (req) => {
       const { taskId } = req.params;
       const outcome = await s.tasks.cancel(callerOf(req), taskId);

@@ -9,11 +9,24 @@ import { parseListQuery, renderTaskList } from './task-list-query.js';
  * with its parameters, and on the seed face as an extension with `model` for `model_name`.
  */
 export function registerTaskList(app: FastifyInstance, s: HttpServices): void {
-  const list = (modelParam: string) => async (req: FastifyRequest) => {
+  registerList(app, s, TASK_ROUTES.seedList, 'model');
+}
+
+/** The native face's list, registered where auth comes before routing. */
+export function registerNativeTaskList(app: FastifyInstance, s: HttpServices): void {
+  registerList(app, s, TASK_ROUTES.nativeList, 'model_name');
+}
+
+function registerList(
+  app: FastifyInstance,
+  s: HttpServices,
+  paths: readonly string[],
+  modelParam: string,
+): void {
+  const list = async (req: FastifyRequest) => {
     const caller = callerOf(req);
     const q = parseListQuery(req.query, modelParam, s.clock.now());
     return renderTaskList(await s.tasks.list(caller, q), q, req.id);
   };
-  for (const path of TASK_ROUTES.nativeList) app.get(path, list('model_name'));
-  app.get(TASK_ROUTES.seedList, list('model'));
+  for (const path of paths) app.get(path, list);
 }
