@@ -110,6 +110,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await tasks.release(id, 'PENDING', 'w1', { updatedAt: T0 + 1, nextRunAt: LATER });
         assert.equal(Number((await tasks.get(id))?.nextRunAt), requested ? T0 + 1 : LATER, id);
       }
+      // a step that saw the request chose its delay (a backoff): it stands, no busy loop
+      await tasks.insert(task('t-seen', { state: 'PENDING', leaseOwner: 'w1', leaseUntil: LATER }));
+      await tasks.requestCancel('t-seen', 'acc-1', T0);
+      await tasks.release('t-seen', 'PENDING', 'w1', { updatedAt: T0 + 1, nextRunAt: LATER }, true);
+      assert.equal(Number((await tasks.get('t-seen'))?.nextRunAt), LATER);
       await tasks.insert(task('t-move', { state: 'SUBMITTING', leaseOwner: 'w1' }));
       await tasks.requestCancel('t-move', 'acc-1', T0);
       await tasks.transition(

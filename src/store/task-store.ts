@@ -141,11 +141,12 @@ export class TaskStore extends UpstreamTaskQueries {
     to: TaskState,
     patch: TaskPatch & { updatedAt: number },
     owner?: string,
+    cancelSeen = false,
   ): Promise<TaskRow | undefined> {
     assertTransition(from, to);
     let q = this.db
       .updateTable('tasks')
-      .set({ ...patch, ...dueForCancel(to, patch), state: to })
+      .set({ ...patch, ...dueForCancel(to, patch, cancelSeen), state: to })
       .where('id', '=', id)
       .where('state', '=', from);
     if (owner !== undefined) q = q.where('leaseOwner', '=', owner);
@@ -158,10 +159,16 @@ export class TaskStore extends UpstreamTaskQueries {
     state: TaskState,
     owner: string,
     patch: TaskPatch & { updatedAt: number; nextRunAt: number },
+    cancelSeen = false,
   ): Promise<boolean> {
     const res = await this.db
       .updateTable('tasks')
-      .set({ ...patch, ...dueForCancel(state, patch), leaseOwner: null, leaseUntil: null })
+      .set({
+        ...patch,
+        ...dueForCancel(state, patch, cancelSeen),
+        leaseOwner: null,
+        leaseUntil: null,
+      })
       .where('id', '=', id)
       .where('state', '=', state)
       .where('leaseOwner', '=', owner)
@@ -337,14 +344,17 @@ export class TaskStore extends UpstreamTaskQueries {
 }
 
 /**
- * A task released or moved into a cancelable state while its cancel is asked for is due now,
- * whatever the step scheduled: the worker holding it acts on the request at its next claim.
+ * A task released or moved into a cancelable state whose cancel was asked for while a worker held
+ * it is due now, whatever the step scheduled: the next claim acts on the request. `cancelSeen`:
+ * the step already saw the request (its decision chose the delay, e.g. a backoff after a failed
+ * upstream cancel), so its schedule stands and a retry cannot turn into a busy loop.
  */
 function dueForCancel(
   state: TaskState,
   patch: TaskPatch,
+  cancelSeen: boolean,
 ): { nextRunAt?: ReturnType<typeof sql<number>> } {
-  if (patch.nextRunAt === undefined || patch.nextRunAt === null) return {};
+  if (cancelSeen || patch.nextRunAt === undefined || patch.nextRunAt === null) return {};
   if (!CANCELABLE_STATES.includes(state) || patch.updatedAt === undefined) return {};
   const next = Number(patch.nextRunAt);
   const now = Number(patch.updatedAt);

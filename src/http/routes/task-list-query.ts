@@ -1,5 +1,5 @@
 import { parseDashScopeTime } from '../../shared/dashscope-time.js';
-import type { TaskListFilter } from '../../store/task-store.js';
+import type { ListedTaskRow, TaskListFilter } from '../../store/task-store.js';
 import {
   isTerminal,
   TASK_STATES,
@@ -8,7 +8,6 @@ import {
   type WireTaskStatus,
 } from '../../tasks/status.js';
 import { ApiError } from '../errors.js';
-import type { ListedTaskRow } from '../../store/task-store.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 export const DEFAULT_PAGE_SIZE = 10;
