@@ -9,6 +9,7 @@ export const API_ERRORS = {
   'BadRequest.InvalidJson': 400,
   'BadRequest.Malformed': 400,
   InvalidURL: 400,
+  UnsupportedOperation: 400,
   InvalidApiKey: 401,
   AccessDenied: 403,
   NotFound: 404,

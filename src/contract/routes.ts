@@ -48,3 +48,14 @@ export const ALL_CREATE_PATHS: readonly string[] = [
   ...CREATE_ROUTES.map((r) => r.path),
   ...NATIVE_CREATE_ROUTES.flatMap((r) => withTrailingSlash(r.path)),
 ];
+
+/**
+ * The cancel and list routes. The native ones are DashScope's (reference §8), with and without a
+ * trailing slash; the seed face's answer the same bodies as vidgate extensions.
+ */
+export const TASK_ROUTES = {
+  nativeCancel: withTrailingSlash(`${NATIVE_TASK_PATH}/cancel`),
+  nativeList: withTrailingSlash(`${NATIVE_PREFIX}/tasks`),
+  seedCancel: ['/task/:taskId/cancel'],
+  seedList: ['/task'],
+} as const;

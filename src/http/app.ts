@@ -19,7 +19,9 @@ import { isNativePath } from '../contract/routes.js';
 import { registerCreateRoutes } from './routes/bailian.create.js';
 import { registerNativeCreateRoutes } from './routes/native.create.js';
 import { registerResultsGet } from './routes/results.get.js';
+import { registerNativeTaskCancel, registerTaskCancel } from './routes/task.cancel.js';
 import { registerNativeTaskGet, registerTaskGet } from './routes/task.get.js';
+import { registerNativeTaskList, registerTaskList } from './routes/task.list.js';
 import type { HttpServices } from './services.js';
 
 /** 20 MiB, the largest image DashScope takes, as base64, plus room for the rest of the body. */
@@ -166,12 +168,16 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
   });
   registerNativeCreateRoutes(app, s);
   registerNativeTaskGet(app, s);
+  registerNativeTaskCancel(app, s);
+  registerNativeTaskList(app, s);
 
   // everything registered inside this plugin requires a token
   void app.register((api, _o, done) => {
     api.addHook('onRequest', authenticate(s.tokens, guard));
     registerCreateRoutes(api, s);
     registerTaskGet(api, s);
+    registerTaskCancel(api, s);
+    registerTaskList(api, s);
     done();
   });
   return app;

@@ -89,6 +89,8 @@ export interface TasksTable {
    * upstream, until the query that reads its result is answered
    */
   dueReason: DueReason | null;
+  /** when a client asked to cancel; the worker acts on it once the task went upstream (ADR 0015) */
+  cancelRequestedAt: number | null;
 }
 
 /** Claims take tasks with a reason before scheduled ones. */

@@ -1,5 +1,10 @@
 import { sql } from 'kysely';
-import { assertTransition, UPSTREAM_OPEN_STATES, type TaskState } from '../tasks/status.js';
+import {
+  assertTransition,
+  CANCELABLE_STATES,
+  UPSTREAM_OPEN_STATES,
+  type TaskState,
+} from '../tasks/status.js';
 import {
   findLiveKey,
   insertWithKey,
@@ -8,10 +13,12 @@ import {
   type KeyedInsert,
   type StoredKey,
 } from './idempotency-keys.js';
+import { listTaskPage, type ListedTaskRow, type TaskListFilter } from './task-list-query.js';
 import { listTaskEvents, type TaskEventRow } from './task-events.js';
 import { holdsUpstreamSlot, type NewTask, type TaskPatch, type TaskRow } from './task-rows.js';
 import { UpstreamTaskQueries } from './upstream-task-queries.js';
 
+export type { ListedTaskRow, TaskListFilter } from './task-list-query.js';
 export type { KeyClaim, KeyedInsert, StoredKey } from './idempotency-keys.js';
 export type { NewTask, OpenTaskRef, TaskPatch, TaskRow, UnansweredRow } from './task-rows.js';
 
@@ -134,11 +141,12 @@ export class TaskStore extends UpstreamTaskQueries {
     to: TaskState,
     patch: TaskPatch & { updatedAt: number },
     owner?: string,
+    cancelSeen = false,
   ): Promise<TaskRow | undefined> {
     assertTransition(from, to);
     let q = this.db
       .updateTable('tasks')
-      .set({ ...patch, state: to })
+      .set({ ...patch, ...dueForCancel(to, patch, cancelSeen), state: to })
       .where('id', '=', id)
       .where('state', '=', from);
     if (owner !== undefined) q = q.where('leaseOwner', '=', owner);
@@ -151,10 +159,16 @@ export class TaskStore extends UpstreamTaskQueries {
     state: TaskState,
     owner: string,
     patch: TaskPatch & { updatedAt: number; nextRunAt: number },
+    cancelSeen = false,
   ): Promise<boolean> {
     const res = await this.db
       .updateTable('tasks')
-      .set({ ...patch, leaseOwner: null, leaseUntil: null })
+      .set({
+        ...patch,
+        ...dueForCancel(state, patch, cancelSeen),
+        leaseOwner: null,
+        leaseUntil: null,
+      })
       .where('id', '=', id)
       .where('state', '=', state)
       .where('leaseOwner', '=', owner)
@@ -209,14 +223,18 @@ export class TaskStore extends UpstreamTaskQueries {
         .executeTakeFirst();
       if (twin) return undefined;
       assertTransition('QUEUED', 'SUBMITTING');
-      return trx
-        .updateTable('tasks')
-        .set({ ...patch, channelId, state: 'SUBMITTING' })
-        .where('id', '=', id)
-        .where('state', '=', 'QUEUED')
-        .where('leaseOwner', '=', owner)
-        .returningAll()
-        .executeTakeFirst();
+      return (
+        trx
+          .updateTable('tasks')
+          .set({ ...patch, channelId, state: 'SUBMITTING' })
+          .where('id', '=', id)
+          .where('state', '=', 'QUEUED')
+          .where('leaseOwner', '=', owner)
+          // a task whose cancel was asked for is never sent upstream
+          .where('cancelRequestedAt', 'is', null)
+          .returningAll()
+          .executeTakeFirst()
+      );
     });
   }
 
@@ -280,6 +298,29 @@ export class TaskStore extends UpstreamTaskQueries {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
 
+  /**
+   * Marks a client's cancel on a task of `accountId` still in a cancelable state, and makes it due
+   * now so a worker acts on it. Undefined when there is no such task in such a state.
+   */
+  async requestCancel(id: string, accountId: string, now: number): Promise<TaskRow | undefined> {
+    return this.db
+      .updateTable('tasks')
+      .set({
+        cancelRequestedAt: sql`coalesce(cancel_requested_at, cast(${now} as bigint))`,
+        nextRunAt: sql`case when next_run_at > cast(${now} as bigint) then cast(${now} as bigint) else next_run_at end`,
+      })
+      .where('id', '=', id)
+      .where('accountId', '=', accountId)
+      .where('state', 'in', CANCELABLE_STATES)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** A page of one account's tasks for the list routes. */
+  async listPage(filter: TaskListFilter): Promise<{ total: number; rows: ListedTaskRow[] }> {
+    return listTaskPage(this.db, filter);
+  }
+
   /** Recent tasks of an account, newest first. */
   async listForAccount(accountId: string, limit: number): Promise<TaskRow[]> {
     return this.db
@@ -300,4 +341,25 @@ export class TaskStore extends UpstreamTaskQueries {
       .executeTakeFirst();
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
+}
+
+/**
+ * A task released or moved into a cancelable state whose cancel was asked for while a worker held
+ * it is due now, whatever the step scheduled: the next claim acts on the request. `cancelSeen`:
+ * the step already saw the request (its decision chose the delay, e.g. a backoff after a failed
+ * upstream cancel), so its schedule stands and a retry cannot turn into a busy loop.
+ */
+function dueForCancel(
+  state: TaskState,
+  patch: TaskPatch,
+  cancelSeen: boolean,
+): { nextRunAt?: ReturnType<typeof sql<number>> } {
+  if (cancelSeen || patch.nextRunAt === undefined || patch.nextRunAt === null) return {};
+  if (!CANCELABLE_STATES.includes(state) || patch.updatedAt === undefined) return {};
+  const next = Number(patch.nextRunAt);
+  const now = Number(patch.updatedAt);
+  if (next <= now) return {};
+  return {
+    nextRunAt: sql<number>`case when cancel_requested_at is null then cast(${next} as bigint) else cast(${now} as bigint) end`,
+  };
 }

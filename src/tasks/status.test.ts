@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ACTIVE_STATES,
+  CANCELABLE_STATES,
+  CANCELED_WITHOUT_UPSTREAM,
   TASK_STATES,
   TransitionError,
   WIRE_STATUS,
@@ -132,5 +134,27 @@ void describe('wire statuses', () => {
         );
       }
     }
+  });
+
+  it('cancels directly only where nothing went upstream; cancelable states all show PENDING', () => {
+    // the API moves these to CANCELED itself (ADR 0015): each must allow it
+    for (const s of CANCELED_WITHOUT_UPSTREAM) {
+      assert.ok(CANCELABLE_STATES.includes(s), s);
+      assert.ok(canTransition(s, 'CANCELED'), `${s} -> CANCELED`);
+    }
+    // a submit in flight or lost is never canceled behind the worker's back: it is canceled
+    // upstream from PENDING, or goes back to QUEUED and is canceled there
+    for (const s of ['SUBMITTING', 'UNCERTAIN'] as const) {
+      assert.ok(!canTransition(s, 'CANCELED'), `${s} -> CANCELED`);
+      assert.ok(canTransition(s, 'PENDING') && canTransition(s, 'QUEUED'), s);
+    }
+    assert.ok(canTransition('PENDING', 'CANCELED'));
+    // a result being copied is paid for upstream: it is never canceled
+    assert.ok(!canTransition('FETCHING', 'CANCELED'));
+    // DashScope cancels only PENDING tasks: what vidgate takes a cancel for must show PENDING
+    assert.deepEqual(
+      TASK_STATES.filter((s) => WIRE_STATUS[s] === 'PENDING'),
+      [...CANCELABLE_STATES],
+    );
   });
 });

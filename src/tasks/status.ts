@@ -80,6 +80,20 @@ export const UPSTREAM_OPEN_STATES: readonly TaskState[] = [
   'RUNNING',
 ];
 
+/**
+ * States in which a client's cancel is taken (DashScope cancels only PENDING tasks; all of these
+ * show PENDING). In the first two nothing was sent upstream and the API cancels the task itself;
+ * in the others the worker holding the task cancels it upstream, or finds it running (ADR 0015).
+ */
+export const CANCELABLE_STATES: readonly TaskState[] = [
+  'CHECKING',
+  'QUEUED',
+  'SUBMITTING',
+  'UNCERTAIN',
+  'PENDING',
+];
+export const CANCELED_WITHOUT_UPSTREAM: readonly TaskState[] = ['CHECKING', 'QUEUED'];
+
 export function isTaskState(value: string): value is TaskState {
   return (TASK_STATES as readonly string[]).includes(value);
 }

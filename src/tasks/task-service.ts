@@ -7,10 +7,20 @@ import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import type { MediaChecker } from '../media/media-checker.js';
 import type { TaskEventRow } from '../store/task-events.js';
-import type { KeyClaim, StoredKey, TaskRow, TaskStore, TaskView } from '../store/task-store.js';
+import type {
+  KeyClaim,
+  ListedTaskRow,
+  StoredKey,
+  TaskListFilter,
+  TaskRow,
+  TaskStore,
+  TaskView,
+} from '../store/task-store.js';
+import { CANCELABLE_STATES, CANCELED_WITHOUT_UPSTREAM } from './status.js';
 import { intakeCreate, LargeJsonBody, type Intake } from './create-intake.js';
 import type { TaskInputs } from './task-inputs.js';
 import { TurnPacer } from './turn-pacer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Caller {
   accountId: string;
@@ -27,7 +37,18 @@ export interface TaskServiceOptions {
   parseLarge?: (taskId: string, mode: ModelMode, bytes: Uint8Array) => Promise<Intake>;
   /** called after a task is stored, so an idle worker in this process picks it up at once */
   onCreated?: () => void;
+  /** how long a cancel waits for the worker to cancel upstream before it answers (ADR 0015) */
+  cancelWaitMs?: number;
 }
+
+/**
+ * How a cancel ended, as the API answers it: `unconfirmed` when the worker had not reached the
+ * upstream within the wait (the request stands; the task's status tells the outcome).
+ */
+export type CancelOutcome = 'canceled' | 'notCancelable' | 'unknown' | 'unconfirmed';
+
+const CANCEL_WAIT_MS = 10_000;
+const CANCEL_POLL_MS = 50;
 
 /**
  * How many creates may start in one event-loop turn. A create's synchronous work (decoding and
@@ -160,6 +181,7 @@ export class TaskService {
       adoptedAt: null,
       slotReleasedAt: null,
       dueReason: null,
+      cancelRequestedAt: null,
     };
     let earlier: StoredKey | undefined;
     try {
@@ -199,6 +221,68 @@ export class TaskService {
   async get(caller: Caller, taskId: string): Promise<TaskView | undefined> {
     if (taskId.length > 64) return undefined;
     return this.tasks.getForAccount(taskId, caller.accountId);
+  }
+
+  /**
+   * A client's cancel (ADR 0015). A task nothing was sent upstream for is canceled here, by a
+   * conditional update that a worker's admission cannot cross; for any other cancelable task the
+   * request is marked and the worker holding it cancels upstream while the upstream task is
+   * still PENDING. The answer waits (bounded) for that worker, as DashScope answers at once.
+   */
+  async cancel(caller: Caller, taskId: string): Promise<CancelOutcome> {
+    if (taskId.length > 64) return 'unknown';
+    const now = this.clock.now();
+    const marked = await this.tasks.requestCancel(taskId, caller.accountId, now);
+    if (!marked) {
+      const seen = await this.tasks.getForAccount(taskId, caller.accountId);
+      return seen ? 'notCancelable' : 'unknown';
+    }
+    if (CANCELED_WITHOUT_UPSTREAM.includes(marked.state)) {
+      const done = await this.tasks.transition(marked.id, marked.state, 'CANCELED', {
+        finishedAt: now,
+        usage: null,
+        dueReason: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        updatedAt: now,
+      });
+      if (done) {
+        await this.dropInputs(done);
+        return 'canceled';
+      }
+    }
+    this.options.onCreated?.();
+    return this.awaitCancel(taskId);
+  }
+
+  private async awaitCancel(taskId: string): Promise<CancelOutcome> {
+    const polls = Math.ceil((this.options.cancelWaitMs ?? CANCEL_WAIT_MS) / CANCEL_POLL_MS);
+    for (let i = 0; i < polls; i++) {
+      await sleep(CANCEL_POLL_MS);
+      const row = await this.tasks.get(taskId);
+      if (!row) return 'unknown';
+      if (row.state === 'CANCELED') return 'canceled';
+      // the worker dropped the request (the upstream refused it) or the task moved on
+      if (row.cancelRequestedAt === null || !CANCELABLE_STATES.includes(row.state))
+        return 'notCancelable';
+    }
+    return 'unconfirmed';
+  }
+
+  private async dropInputs(row: TaskRow): Promise<void> {
+    try {
+      await this.options.inputs.remove(parseStoredBody(row.request));
+    } catch {
+      // a failure here only costs disk, as when a worker finishes a task (task-transitions.ts)
+    }
+  }
+
+  /** One page of the caller's account's tasks, newest first. */
+  async list(
+    caller: Caller,
+    filter: Omit<TaskListFilter, 'accountId'>,
+  ): Promise<{ total: number; rows: ListedTaskRow[] }> {
+    return this.tasks.listPage({ ...filter, accountId: caller.accountId });
   }
 
   /** The task's state changes, oldest first; none for an unknown task or another account's. */

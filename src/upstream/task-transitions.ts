@@ -103,6 +103,8 @@ export abstract class TaskTransitions {
         updatedAt: this.now(),
       },
       this.d.owner,
+      // a cancel asked for during this step makes the task due at once (TaskStore)
+      row.cancelRequestedAt !== null,
     );
     // (a task bounced back to the queue frees nothing: it is itself the next in line)
     const freesSlot = isOpen(row.state) && !isOpen(to) && to !== 'QUEUED';
@@ -137,11 +139,17 @@ export abstract class TaskTransitions {
   }
 
   protected async later(row: TaskRow, delayMs: number, patch: TaskPatch = {}): Promise<void> {
-    await this.d.tasks.release(row.id, row.state, this.d.owner, {
-      ...patch,
-      nextRunAt: this.now() + Math.max(0, Math.round(delayMs)),
-      updatedAt: this.now(),
-    });
+    await this.d.tasks.release(
+      row.id,
+      row.state,
+      this.d.owner,
+      {
+        ...patch,
+        nextRunAt: this.now() + Math.max(0, Math.round(delayMs)),
+        updatedAt: this.now(),
+      },
+      row.cancelRequestedAt !== null,
+    );
   }
 
   protected async fail(row: TaskRow, code: string, message: string): Promise<void> {

@@ -4,6 +4,12 @@ import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
 import { readTaskRequest, taskRequestOf, type TaskRequest } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { TaskRow } from '../store/task-store.js';
+import {
+  decideCancel,
+  decideCancelBeforeUpstream,
+  decideCancelStart,
+  type CancelObservation,
+} from './decisions/cancel.js';
 import { decideChecked, type CheckObservation } from './decisions/checking.js';
 import { decidePoll, decidePollStart, type PollObservation } from './decisions/polling.js';
 import { decideDispatch, decideDispatchable } from './decisions/queued.js';
@@ -68,6 +74,9 @@ export class TaskWorker extends TaskTransitions {
   }
 
   private async step(row: TaskRow): Promise<void> {
+    const early = decideCancelBeforeUpstream(row, this.decisionClock());
+    if (early && (row.state === 'CHECKING' || row.state === 'QUEUED'))
+      return this.apply(row, early);
     switch (row.state) {
       case 'CHECKING':
         return this.checkMedia(row);
@@ -219,8 +228,44 @@ export class TaskWorker extends TaskTransitions {
     );
   }
 
+  /** An asked-for cancel of a PENDING task goes upstream before any poll (ADR 0015). */
+  private async cancelUpstream(row: TaskRow, channel: Channel | undefined): Promise<boolean> {
+    const provider = channel?.provider;
+    const canCancel = !!channel?.definition.capabilities.cancel && provider?.cancel !== undefined;
+    const start = decideCancelStart(row, canCancel);
+    if (start.kind === 'none') return false;
+    if (start.kind === 'drop' || !channel || !provider?.cancel) {
+      await this.apply(row, start.kind === 'drop' ? start.actions : []);
+      return true;
+    }
+    const budget = this.d.budgets.of(channel);
+    const slot = await budget.takeQuery('needed');
+    let obs: CancelObservation;
+    if (!slot.ok) obs = { kind: 'failed', error: 'no query slot', retryAfterMs: slot.retryAfterMs };
+    else {
+      try {
+        await provider.cancel(start.upstreamTaskId);
+        obs = { kind: 'canceled' };
+      } catch (err) {
+        obs =
+          err instanceof ProviderError && err.kind === 'reject'
+            ? { kind: 'refused', code: err.code }
+            : {
+                kind: 'failed',
+                error: errText(err),
+                retryAfterMs: err instanceof ProviderError ? err.retryAfterMs : undefined,
+              };
+      } finally {
+        await slot.settle();
+      }
+    }
+    await this.apply(row, decideCancel(obs, this.decisionClock()));
+    return true;
+  }
+
   private async poll(row: TaskRow): Promise<void> {
     const channel = row.channelId ? this.d.channels.get(row.channelId) : undefined;
+    if (await this.cancelUpstream(row, channel)) return;
     const budget = channel ? this.d.budgets.of(channel) : undefined;
     const context = () => ({
       ...this.decisionClock(),

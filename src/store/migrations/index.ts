@@ -6,6 +6,7 @@ import * as m0004 from './0004-keyed-token-hashes.js';
 import * as m0005 from './0005-task-events.js';
 import * as m0006 from './0006-due-reason.js';
 import * as m0007 from './0007-idempotency-keys.js';
+import * as m0008 from './0008-cancel-requests.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-task-events': m0005,
   '0006-due-reason': m0006,
   '0007-idempotency-keys': m0007,
+  '0008-cancel-requests': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {
