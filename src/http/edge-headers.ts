@@ -23,7 +23,8 @@ export const VIDEO_CSP = "default-src 'none'; media-src 'self'; frame-ancestors 
 export const NO_STORE = 'no-store';
 
 /** Headers a browser script may read from a cross-origin answer. */
-const EXPOSED_HEADERS = 'x-request-id, retry-after, content-range, accept-ranges, content-length';
+const EXPOSED_HEADERS =
+  'x-request-id, retry-after, content-range, accept-ranges, content-length, idempotent-replayed';
 /** How long a browser may reuse a preflight answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 /** Header names as a preflight lists them: tokens separated by commas, nothing else. */

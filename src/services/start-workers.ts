@@ -14,6 +14,9 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
+/** how often expired idempotency keys are deleted (they expire after 24 h) */
+const KEY_PRUNE_MS = 10 * 60 * 1000;
+
 /** The background half: channel pool, task runner and status sweep; `due` wakes the runner. */
 export async function startWorkers(s: Services, due: Doorbell): Promise<Workers> {
   const { config, clock, logger, taskStore, limiter } = s;
@@ -79,6 +82,12 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
         .refresh()
         .catch((err: unknown) => logger.error({ err: String(err) }, 'channel refresh failed'));
     }, 5000),
+    // expired idempotency keys are only ever skipped; this keeps their table from growing
+    setInterval(() => {
+      taskStore
+        .pruneKeys(clock.now())
+        .catch((err: unknown) => logger.warn({ err: String(err) }, 'idempotency key prune failed'));
+    }, KEY_PRUNE_MS),
     setInterval(() => {
       if (sweeping) return;
       sweeping = sweeper

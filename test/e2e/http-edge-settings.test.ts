@@ -141,6 +141,8 @@ void describe('CORS allow-list', () => {
     assert.equal(cross.status, 200);
     assert.equal(cross.headers.get('access-control-allow-origin'), ALLOWED);
     assert.match(cross.headers.get('access-control-expose-headers') ?? '', /x-request-id/);
+    // a browser app must see that a create was a replay of an earlier one
+    assert.match(cross.headers.get('access-control-expose-headers') ?? '', /idempotent-replayed/);
   });
 
   it('gives other origins no CORS header, and refuses their preflight with 403', async () => {
