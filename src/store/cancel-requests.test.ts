@@ -9,28 +9,15 @@ import { ChannelStore } from './channel-store.js';
 import { openDatabase, type Db, type StoreLocation } from './database.js';
 import { registerPostgresDialect } from './postgres-dialect.js';
 import { TaskStore, type NewTask } from './task-store.js';
+import { channel, T0, task as fixtureTask } from '../../test/support/store-fixtures.js';
 
 registerPostgresDialect();
 
-const T0 = 1_700_000_000_000;
 const LATER = T0 + 60_000;
 
-function task(id: string, patch: Partial<NewTask> = {}): NewTask {
-  return {
-    id,
-    accountId: 'acc-1',
-    tokenId: 'tok-1',
-    model: 'wan2.2-t2v-plus',
-    mode: 't2v',
-    request: '{"model":"wan2.2-t2v-plus"}',
-    state: 'QUEUED',
-    nextRunAt: LATER,
-    createdAt: T0,
-    updatedAt: T0,
-    dispatchDeadline: T0 + 600_000,
-    ...patch,
-  };
-}
+/** A task scheduled a minute out, so that being made due now shows. */
+const task = (id: string, patch: Partial<NewTask> = {}): NewTask =>
+  fixtureTask(id, { nextRunAt: LATER, ...patch });
 
 /** The store side of cancel (ADR 0015), on both dialects: the SQL differs only in its casts. */
 for (const dialect of ['sqlite', 'postgres'] as const) {
@@ -50,20 +37,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
       db = await openDatabase(location);
       await new AccountStore(db.kysely).createAccount({ id: 'acc-1', name: 'one', createdAt: T0 });
-      await new ChannelStore(db.kysely).insert({
-        id: 'ch-1',
-        name: 'one',
-        provider: 'sandbox',
-        settings: '{}',
-        models: '["*"]',
-        priority: 0,
-        weight: 1,
-        limits: '{}',
-        enabled: 1,
-        pausedUntil: null,
-        pauseReason: null,
-        createdAt: T0,
-      });
+      await new ChannelStore(db.kysely).insert(channel('ch-1', { name: 'one', models: '["*"]' }));
       tasks = new TaskStore(db.kysely, db.capabilities);
     });
     after(async () => {

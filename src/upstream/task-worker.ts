@@ -189,7 +189,7 @@ export class TaskWorker extends TaskTransitions {
         return this.apply(admitted, decideDispatch(admitted, obs, this.decisionClock()));
       }
       try {
-        return await this.submit(admitted, channel, evidence);
+        return await this.submit(admitted, channel);
       } finally {
         await slot.settle();
       }
@@ -197,7 +197,7 @@ export class TaskWorker extends TaskTransitions {
     await this.apply(row, decideDispatch(row, { kind: 'allFull' }, c));
   }
 
-  private async submit(row: TaskRow, channel: Channel, sent: SubmitEvidence): Promise<void> {
+  private async submit(row: TaskRow, channel: Channel): Promise<void> {
     const req = this.requestOf(row);
     // inline media were moved into storage at create: the upstream is sent them back inline
     const resolved = taskRequestOf(await this.d.inputs.resolve(req.body));
@@ -222,10 +222,7 @@ export class TaskWorker extends TaskTransitions {
     // applied outside the try: a store error after a successful create must not look like a
     // lost answer
     const watched = this.d.sweep?.watching(channel.id, this.now()) ?? false;
-    await this.apply(
-      row,
-      decideSubmitted(row, sent, outcome, { ...this.decisionClock(), watched }),
-    );
+    await this.apply(row, decideSubmitted(row, outcome, { ...this.decisionClock(), watched }));
   }
 
   /** An asked-for cancel of a PENDING task goes upstream before any poll (ADR 0015). */
@@ -294,6 +291,6 @@ export class TaskWorker extends TaskTransitions {
         };
       }
     }
-    await this.apply(row, decidePoll(row, this.evidenceOf(row), start.purpose, obs, context()));
+    await this.apply(row, decidePoll(row, start.purpose, obs, context()));
   }
 }

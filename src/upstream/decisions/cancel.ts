@@ -1,6 +1,6 @@
 import { backoffMs } from '../../jobs/backoff.js';
 import type { TaskRow } from '../../store/task-store.js';
-import { later, move, type DecisionClock, type TaskAction } from './task-action.js';
+import { later, log, move, type DecisionClock, type TaskAction } from './task-action.js';
 
 /** A canceled task was never billed, whatever an earlier step wrote (ADR 0015). */
 function canceled(now: number): TaskAction {
@@ -39,7 +39,7 @@ export function decideCancelStart(
     return {
       kind: 'drop',
       actions: [
-        { kind: 'log', level: 'info', message: 'cancel asked for on a channel that cannot cancel' },
+        log('info', 'cancel asked for on a channel that cannot cancel'),
         later(0, { cancelRequestedAt: null }),
       ],
     };
@@ -64,22 +64,12 @@ export function decideCancel(obs: CancelObservation, c: DecisionClock): TaskActi
       return [canceled(c.now)];
     case 'refused':
       return [
-        {
-          kind: 'log',
-          level: 'info',
-          message: 'upstream refused the cancel; the task runs on',
-          fields: { code: obs.code },
-        },
+        log('info', 'upstream refused the cancel; the task runs on', { code: obs.code }),
         later(0, { cancelRequestedAt: null }),
       ];
     case 'failed':
       return [
-        {
-          kind: 'log',
-          level: 'warn',
-          message: 'upstream cancel failed; will retry',
-          fields: { err: obs.error },
-        },
+        log('warn', 'upstream cancel failed; will retry', { err: obs.error }),
         later(backoffMs(3, { random: c.random, retryAfterMs: obs.retryAfterMs })),
       ];
   }

@@ -1,6 +1,6 @@
 import { backoffMs } from '../../jobs/backoff.js';
 import type { TaskRow } from '../../store/task-store.js';
-import { fail, later, move, type DecisionClock, type TaskAction } from './task-action.js';
+import { fail, later, log, move, type DecisionClock, type TaskAction } from './task-action.js';
 
 export type CheckObservation =
   | { kind: 'checked'; ok: true }
@@ -16,12 +16,7 @@ export function decideChecked(
 ): TaskAction[] {
   if (obs.kind === 'checkFailed') {
     return [
-      {
-        kind: 'log',
-        level: 'warn',
-        message: 'media check could not run; will retry',
-        fields: { err: obs.error },
-      },
+      log('warn', 'media check could not run; will retry', { err: obs.error }),
       later(backoffMs(task.attempts + 2, { random: c.random })),
     ];
   }

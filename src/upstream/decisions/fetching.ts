@@ -1,6 +1,6 @@
 import { backoffMs } from '../../jobs/backoff.js';
 import type { TaskRow } from '../../store/task-store.js';
-import { fail, later, move, type DecisionClock, type TaskAction } from './task-action.js';
+import { fail, later, log, move, type DecisionClock, type TaskAction } from './task-action.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** copies are retried until this long before the upstream's 24-hour link expires */
@@ -30,12 +30,7 @@ export function decideFetched(
   const age = c.now - Number(task.finishedAt ?? c.now);
   if (!obs.refusal && age <= DAY_MS - LINK_MARGIN_MS) {
     return [
-      {
-        kind: 'log',
-        level: 'warn',
-        message: 'result download failed; will retry',
-        fields: { err: obs.error },
-      },
+      log('warn', 'result download failed; will retry', { err: obs.error }),
       later(backoffMs(4, { random: c.random })),
     ];
   }
@@ -45,12 +40,7 @@ export function decideFetched(
       'The result could not be copied before its link expired; quote the task_id when reporting it.',
   };
   return [
-    {
-      kind: 'log',
-      level: 'warn',
-      message: 'result not stored',
-      fields: { code: refusal.code, err: obs.error },
-    },
+    log('warn', 'result not stored', { code: refusal.code, err: obs.error }),
     fail(refusal.code, refusal.message, c.now),
   ];
 }

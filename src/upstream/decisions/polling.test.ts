@@ -31,10 +31,13 @@ function task(over: Partial<PolledTask> = {}): PolledTask {
     adoptedAt: null,
     scheduledAt: NOW - 29_000,
     upstreamTaskId: 'up-1',
+    evidencePrompt: SENT.prompt,
+    evidenceSeconds: SENT.seconds,
     ...over,
   };
 }
 
+/** what the task's submit left on the row at admission: the prompt 'a cat', 5 seconds */
 const SENT = evidenceOfRequest('a cat', 5);
 const usage = { output_video_duration: 5 };
 
@@ -96,20 +99,18 @@ describe('decidePollStart', () => {
 describe('decidePoll without an answer', () => {
   it('a denied slot waits what the budget said; a safety net steps back further', () => {
     const obs = { kind: 'noSlot', retryAfterMs: 300 } as const;
-    assert.deepEqual(decidePoll(task(), SENT, 'poll', obs, ctx()), [
+    assert.deepEqual(decidePoll(task(), 'poll', obs, ctx()), [{ kind: 'later', afterMs: 300 }]);
+    assert.deepEqual(decidePoll(task({ dueReason: 'confirm' }), 'confirm', obs, ctx()), [
       { kind: 'later', afterMs: 300 },
     ]);
-    assert.deepEqual(decidePoll(task({ dueReason: 'confirm' }), SENT, 'confirm', obs, ctx()), [
-      { kind: 'later', afterMs: 300 },
-    ]);
-    assert.deepEqual(decidePoll(task(), SENT, 'safetyNet', obs, ctx()), [
+    assert.deepEqual(decidePoll(task(), 'safetyNet', obs, ctx()), [
       { kind: 'later', afterMs: 300 + SAFETY_NET_STEP_BACK_MS },
     ]);
   });
 
   it('a denied or failed confirmation keeps its reason (no patch clears it)', () => {
     for (const obs of [{ kind: 'noSlot', retryAfterMs: 300 }, { kind: 'queryFailed' }] as const) {
-      const end = ending(decidePoll(task({ dueReason: 'confirm' }), SENT, 'confirm', obs, ctx()));
+      const end = ending(decidePoll(task({ dueReason: 'confirm' }), 'confirm', obs, ctx()));
       assert.equal(end.kind, 'later');
       if (end.kind === 'later') assert.equal(end.patch?.dueReason, undefined);
     }
@@ -118,21 +119,19 @@ describe('decidePoll without an answer', () => {
   it('a failed confirmation comes back sooner than a failed poll, never before Retry-After', () => {
     const failed = { kind: 'queryFailed' } as const;
     // backoffMs with random 0.5: 3/4 of 500 * 2^(attempt-1)
-    assert.deepEqual(decidePoll(task(), SENT, 'confirm', failed, ctx()), [
+    assert.deepEqual(decidePoll(task(), 'confirm', failed, ctx()), [
       { kind: 'later', afterMs: 375 },
     ]);
-    assert.deepEqual(decidePoll(task(), SENT, 'poll', failed, ctx()), [
-      { kind: 'later', afterMs: 1500 },
-    ]);
+    assert.deepEqual(decidePoll(task(), 'poll', failed, ctx()), [{ kind: 'later', afterMs: 1500 }]);
     const slow = { kind: 'queryFailed', retryAfterMs: 4000 } as const;
-    assert.deepEqual(decidePoll(task(), SENT, 'confirm', slow, ctx()), [
+    assert.deepEqual(decidePoll(task(), 'confirm', slow, ctx()), [
       { kind: 'later', afterMs: 4000 },
     ]);
   });
 });
 
 describe('decideView', () => {
-  const view = (v: UpstreamView) => decideView(task(), SENT, v, ctx(), {});
+  const view = (v: UpstreamView) => decideView(task(), v, ctx(), {});
 
   it('a task still running is polled again, nearer its ETA when unwatched', () => {
     const end = ending(view({ kind: 'RUNNING', scheduledTime: NOW - 20_000 }));
@@ -141,7 +140,7 @@ describe('decideView', () => {
       afterMs: 15_000,
       patch: { dueReason: null, scheduledAt: NOW - 20_000 },
     });
-    const watched = decideView(task(), SENT, { kind: 'RUNNING' }, ctx({ watched: true }), {});
+    const watched = decideView(task(), { kind: 'RUNNING' }, ctx({ watched: true }), {});
     assert.deepEqual(ending(watched), {
       kind: 'later',
       afterMs: 60_000 + SAFETY_NET_POLL_MS,
@@ -150,9 +149,7 @@ describe('decideView', () => {
   });
 
   it('a change of upstream state moves the task and schedules its next poll', () => {
-    const end = ending(
-      decideView(task({ state: 'PENDING' }), SENT, { kind: 'RUNNING' }, ctx(), {}),
-    );
+    const end = ending(decideView(task({ state: 'PENDING' }), { kind: 'RUNNING' }, ctx(), {}));
     assert.equal(end.kind, 'move');
     if (end.kind === 'move') {
       assert.equal(end.to, 'RUNNING');
@@ -162,9 +159,7 @@ describe('decideView', () => {
   });
 
   it('a stale list (the sweep said finished, the query says running) clears the reason', () => {
-    const end = ending(
-      decideView(task({ dueReason: 'confirm' }), SENT, { kind: 'RUNNING' }, ctx(), {}),
-    );
+    const end = ending(decideView(task({ dueReason: 'confirm' }), { kind: 'RUNNING' }, ctx(), {}));
     assert.equal(end.kind === 'later' && end.patch?.dueReason, null);
   });
 
@@ -194,7 +189,6 @@ describe('decideView', () => {
     ]) {
       const actions = decideView(
         task({ adoptedAt: NOW - 5000 }),
-        SENT,
         { kind: 'SUCCEEDED', videoUrl: 'https://x/v.mp4', ...other },
         ctx(),
         {},
@@ -208,13 +202,21 @@ describe('decideView', () => {
     // the same evidence on an adopted task is delivered
     const same = decideView(
       task({ adoptedAt: NOW - 5000 }),
-      SENT,
       { kind: 'SUCCEEDED', videoUrl: 'https://x/v.mp4', origPrompt: 'a cat', usage },
       ctx(),
       {},
     );
     const delivered = ending(same);
     assert.equal(delivered.kind === 'move' && delivered.to, 'FETCHING');
+    // an adopted row that lost its submit's evidence cannot be shown to be its own
+    const unknown = decideView(
+      task({ adoptedAt: NOW - 5000, evidencePrompt: null }),
+      { kind: 'SUCCEEDED', videoUrl: 'https://x/v.mp4', origPrompt: 'a cat', usage },
+      ctx(),
+      {},
+    );
+    const refused = ending(unknown);
+    assert.equal(refused.kind === 'move' && refused.to, 'FAILED');
   });
 
   it('a failure or a cancel upstream ends the task with what the upstream said', () => {
@@ -238,16 +240,14 @@ describe('decideView', () => {
 
   it('an unknown task is asked again, until a day after the submit', () => {
     assert.equal(ending(view({ kind: 'UNKNOWN' })).kind, 'later');
-    const old = decideView(task({ submittedAt: NOW - DAY }), SENT, { kind: 'UNKNOWN' }, ctx(), {});
+    const old = decideView(task({ submittedAt: NOW - DAY }), { kind: 'UNKNOWN' }, ctx(), {});
     const end = ending(old);
     assert.equal(end.kind === 'move' && end.patch.errorCode, 'UpstreamTaskExpired');
   });
 
   it('carries the submit facts into whatever the first view decides', () => {
     const submit = { upstreamTaskId: 'up-9', etaAt: NOW + 120_000 };
-    const end = ending(
-      decideView(task({ state: 'PENDING' }), SENT, { kind: 'PENDING' }, ctx(), submit),
-    );
+    const end = ending(decideView(task({ state: 'PENDING' }), { kind: 'PENDING' }, ctx(), submit));
     assert.equal(end.kind, 'later');
     if (end.kind === 'later') {
       assert.equal(end.patch?.upstreamTaskId, 'up-9');

@@ -3,8 +3,8 @@ import type { UpstreamView } from '../../providers/provider.js';
 import type { TaskPatch, TaskRow } from '../../store/task-store.js';
 import type { QueryUse } from '../channel-budget.js';
 import { pollDelayMs } from '../poll-delay.js';
-import { evidenceAgrees, evidenceOfResult, type SubmitEvidence } from '../submit-evidence.js';
-import { fail, later, move, type DecisionClock, type TaskAction } from './task-action.js';
+import { evidenceAgrees, evidenceOfResult } from '../submit-evidence.js';
+import { fail, later, log, move, type DecisionClock, type TaskAction } from './task-action.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** a poll steps aside this long while the sweep waits for the channel's query budget */
@@ -35,7 +35,15 @@ export interface PollContext extends DecisionClock {
 
 export type PolledTask = Pick<
   TaskRow,
-  'state' | 'dueReason' | 'etaAt' | 'submittedAt' | 'adoptedAt' | 'scheduledAt' | 'upstreamTaskId'
+  | 'state'
+  | 'dueReason'
+  | 'etaAt'
+  | 'submittedAt'
+  | 'adoptedAt'
+  | 'scheduledAt'
+  | 'upstreamTaskId'
+  | 'evidencePrompt'
+  | 'evidenceSeconds'
 >;
 
 export type PollStart =
@@ -67,7 +75,6 @@ export type PollObservation =
  */
 export function decidePoll(
   task: PolledTask,
-  sent: SubmitEvidence,
   purpose: PollPurpose,
   obs: PollObservation,
   c: PollContext,
@@ -80,7 +87,7 @@ export function decidePoll(
       return [later(backoffMs(attempt, { retryAfterMs: obs.retryAfterMs, random: c.random }))];
     }
     case 'view':
-      return decideView(task, sent, obs.view, c, {});
+      return decideView(task, obs.view, c, {});
   }
 }
 
@@ -91,7 +98,6 @@ export function decidePoll(
  */
 export function decideView(
   task: PolledTask,
-  sent: SubmitEvidence,
   view: UpstreamView,
   c: Pick<PollContext, 'now' | 'watched'>,
   submitPatch: TaskPatch,
@@ -108,19 +114,13 @@ export function decideView(
       return [move(view.kind, { ...times, nextRunAt: now + delay })];
     }
     case 'SUCCEEDED': {
-      if (
-        task.adoptedAt !== null &&
-        !evidenceAgrees(sent, evidenceOfResult(view.origPrompt, view.usage))
-      ) {
+      if (task.adoptedAt !== null && !adoptedResultAgrees(task, view)) {
         // the last guard of ADR 0011: an adopted task whose result shows another request's
         // prompt or length is never delivered
         return [
-          {
-            kind: 'log',
-            level: 'error',
-            message: 'adopted upstream task does not match the request',
-            fields: { upstream: task.upstreamTaskId },
-          },
+          log('error', 'adopted upstream task does not match the request', {
+            upstream: task.upstreamTaskId,
+          }),
           fail(
             'InternalError',
             'The upstream task found for this task’s lost submit was not made for its request, ' +
@@ -163,4 +163,17 @@ export function decideView(
       return [later(UNKNOWN_RETRY_MS, patch)];
     }
   }
+}
+
+/**
+ * Whether an adopted task's result shows the evidence its submit left on the row at admission
+ * (TaskStore.admit). A row without it cannot be shown to be the request's own: not delivered.
+ */
+function adoptedResultAgrees(
+  task: PolledTask,
+  view: UpstreamView & { kind: 'SUCCEEDED' },
+): boolean {
+  if (task.evidencePrompt === null || task.evidenceSeconds === null) return false;
+  const sent = { prompt: task.evidencePrompt, seconds: task.evidenceSeconds };
+  return evidenceAgrees(sent, evidenceOfResult(view.origPrompt, view.usage));
 }

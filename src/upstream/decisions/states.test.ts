@@ -101,6 +101,8 @@ describe('SUBMITTING: decideAbandonedSubmit and decideSubmitted', () => {
     adoptedAt: null,
     scheduledAt: null,
     upstreamTaskId: null,
+    evidencePrompt: SENT.prompt,
+    evidenceSeconds: SENT.seconds,
     attempts: 1,
   };
 
@@ -115,7 +117,6 @@ describe('SUBMITTING: decideAbandonedSubmit and decideSubmitted', () => {
   it('an answered create moves to what its view says, with the upstream id and an ETA', () => {
     const a = decideSubmitted(
       submitting,
-      SENT,
       {
         kind: 'created',
         result: { upstreamTaskId: 'up-1', view: { kind: 'PENDING' } },
@@ -134,7 +135,6 @@ describe('SUBMITTING: decideAbandonedSubmit and decideSubmitted', () => {
     // the upstream's own estimate wins over ours
     const own = decideSubmitted(
       submitting,
-      SENT,
       {
         kind: 'created',
         result: { upstreamTaskId: 'up-1', view: { kind: 'PENDING' }, expectedRunMs: 5000 },
@@ -148,7 +148,6 @@ describe('SUBMITTING: decideAbandonedSubmit and decideSubmitted', () => {
   const failedWith = (kind: ProviderErrorKind, retryAfterMs?: number) =>
     decideSubmitted(
       submitting,
-      SENT,
       { kind: 'failed', error: new ProviderError(kind, 'Code.X', 'msg', retryAfterMs) },
       { ...c, watched: false },
     );

@@ -2,9 +2,8 @@ import { backoffMs } from '../../jobs/backoff.js';
 import type { ProviderError } from '../../providers/provider-error.js';
 import type { SubmitResult } from '../../providers/provider.js';
 import type { TaskRow } from '../../store/task-store.js';
-import type { SubmitEvidence } from '../submit-evidence.js';
 import { decideView, type PolledTask } from './polling.js';
-import { fail, move, type DecisionClock, type TaskAction } from './task-action.js';
+import { fail, log, move, type DecisionClock, type TaskAction } from './task-action.js';
 
 /** how long a channel that cannot serve (quota, arrears, a bad key) is left alone */
 export const CHANNEL_PAUSE_MS = 5 * 60 * 1000;
@@ -31,7 +30,6 @@ export type SubmittedTask = PolledTask & Pick<TaskRow, 'attempts'>;
 /** What the answer to a submit means for the task that sent it. */
 export function decideSubmitted(
   task: SubmittedTask,
-  sent: SubmitEvidence,
   outcome: SubmitOutcome,
   c: DecisionClock & { watched: boolean },
 ): TaskAction[] {
@@ -39,7 +37,7 @@ export function decideSubmitted(
   if (outcome.kind === 'created') {
     const { result } = outcome;
     const estimate = result.expectedRunMs ?? outcome.estimateMs;
-    return decideView(task, sent, result.view, c, {
+    return decideView(task, result.view, c, {
       upstreamTaskId: result.upstreamTaskId,
       etaAt: Math.round(Number(task.submittedAt ?? now) + estimate),
       errorCode: null,
@@ -47,12 +45,7 @@ export function decideSubmitted(
     });
   }
   const e = outcome.error;
-  const logged: TaskAction = {
-    kind: 'log',
-    level: 'warn',
-    message: 'submit failed',
-    fields: { kind: e.kind, code: e.code },
-  };
+  const logged: TaskAction = log('warn', 'submit failed', { kind: e.kind, code: e.code });
   switch (e.kind) {
     case 'reject':
       return [logged, fail(e.code, e.message, now)];

@@ -42,3 +42,11 @@ export function fail(
 ): TaskAction {
   return move('FAILED', { ...patch, errorCode: code, errorMessage: message, finishedAt: now });
 }
+
+export function log(
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  fields?: LogFields,
+): TaskAction {
+  return { kind: 'log', level, message, ...(fields ? { fields } : {}) };
+}

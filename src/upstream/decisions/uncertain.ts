@@ -1,7 +1,7 @@
 import { backoffMs } from '../../jobs/backoff.js';
 import type { TaskPatch, TaskRow } from '../../store/task-store.js';
 import type { LostSubmitVerdict } from '../lost-submits.js';
-import { fail, later, move, type DecisionClock, type TaskAction } from './task-action.js';
+import { fail, later, log, move, type DecisionClock, type TaskAction } from './task-action.js';
 
 /** another task took the found upstream task between the list and the update: look again soon */
 const ADOPT_RACE_RETRY_MS = 500;
@@ -51,12 +51,7 @@ export function decideReconcile(
       return [later(obs.retryAfterMs)];
     case 'listFailed':
       return [
-        {
-          kind: 'log',
-          level: 'warn',
-          message: 'reconciliation list failed',
-          fields: { err: obs.error },
-        },
+        log('warn', 'reconciliation list failed', { err: obs.error }),
         later(backoffMs(3, { random: c.random })),
       ];
     case 'verdict':
@@ -89,11 +84,7 @@ export function decideReconcile(
     case 'none':
       return [
         ...peers,
-        {
-          kind: 'log',
-          level: 'info',
-          message: 'no upstream task for a lost submit; submitting again',
-        },
+        log('info', 'no upstream task for a lost submit; submitting again'),
         move('QUEUED', { ...REQUEUE, nextRunAt: now }),
       ];
     case 'wait': {
