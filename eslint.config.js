@@ -20,6 +20,7 @@ const CORE_ROOMS = {
     '**/jobs/*',
     '**/http/*',
     '**/cli/*',
+    '**/uploads/*',
   ],
   message: 'A provider imports only the provider API, media, models, storage and shared helpers.',
 };

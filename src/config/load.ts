@@ -36,6 +36,8 @@ export interface Config {
   readonly logLevel: RawConfig['VIDGATE_LOG_LEVEL'];
   readonly resultLinkTtlMs: number;
   readonly dispatchTimeoutMs: number;
+  /** how long a cancel waits for the upstream's confirmation (ADR 0015) */
+  readonly cancelWaitMs: number;
   readonly workerConcurrency: number;
   readonly reconcileWindowMs: number;
   readonly role: 'all' | 'api' | 'worker';
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     logLevel: c.VIDGATE_LOG_LEVEL,
     resultLinkTtlMs: c.VIDGATE_RESULT_LINK_TTL_SECONDS * 1000,
     dispatchTimeoutMs: c.VIDGATE_DISPATCH_TIMEOUT_SECONDS * 1000,
+    cancelWaitMs: c.VIDGATE_CANCEL_WAIT_SECONDS * 1000,
     workerConcurrency: c.VIDGATE_WORKER_CONCURRENCY,
     reconcileWindowMs: c.VIDGATE_RECONCILE_WINDOW_SECONDS * 1000,
     role: c.VIDGATE_ROLE,

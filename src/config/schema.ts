@@ -66,6 +66,9 @@ export const configSchema = z.object({
   VIDGATE_DISPATCH_TIMEOUT_SECONDS: positiveInt(3600).describe(
     'a task not dispatched upstream within this time fails without cost',
   ),
+  VIDGATE_CANCEL_WAIT_SECONDS: positiveInt(10).describe(
+    'how long a cancel of a task PENDING upstream waits for the upstream to confirm before it answers',
+  ),
   VIDGATE_WORKER_CONCURRENCY: positiveInt(8).describe('tasks one worker process handles at once'),
   VIDGATE_RECONCILE_WINDOW_SECONDS: positiveInt(60).describe(
     'how long a submit whose answer was lost is looked for in the task list before it is resent',

@@ -15,6 +15,7 @@ export const API_ERRORS = {
   NotFound: 404,
   MethodNotAllowed: 405,
   RequestTimeOut: 408,
+  FileAlreadyExists: 409,
   'BadRequest.TooLarge': 413,
   'BadRequest.UriTooLong': 414,
   'BadRequest.UnsupportedContentType': 415,

@@ -24,6 +24,12 @@ export const NATIVE_CREATE_ROUTES: ReadonlyArray<{ path: string; group: NativeTa
   { path: `${NATIVE_PREFIX}/services/aigc/image2video/video-synthesis`, group: 'image2video' },
 ];
 
+/**
+ * Where the SDKs' upload form goes (the `upload_host` of getPolicy, ADR 0017): outside the native
+ * prefix, because the form carries no key and is authorised by its signed policy.
+ */
+export const UPLOAD_FORM_PATH = '/uploads/form';
+
 /** The native task query; the seed face's `/task/{id}` answers the same body. */
 export const NATIVE_TASK_PATH = `${NATIVE_PREFIX}/tasks/:taskId`;
 

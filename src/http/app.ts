@@ -22,6 +22,7 @@ import { registerResultsGet } from './routes/results.get.js';
 import { registerNativeTaskCancel, registerTaskCancel } from './routes/task.cancel.js';
 import { registerNativeTaskGet, registerTaskGet } from './routes/task.get.js';
 import { registerNativeTaskList, registerTaskList } from './routes/task.list.js';
+import { registerUploadRoutes } from './routes/uploads.js';
 import type { HttpServices } from './services.js';
 
 /** 20 MiB, the largest image DashScope takes, as base64, plus room for the rest of the body. */
@@ -170,6 +171,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
   registerNativeTaskGet(app, s);
   registerNativeTaskCancel(app, s);
   registerNativeTaskList(app, s);
+  registerUploadRoutes(app, s);
 
   // everything registered inside this plugin requires a token
   void app.register((api, _o, done) => {

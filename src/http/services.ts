@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import type { LinkSigner } from '../shared/link-signer.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskService } from '../tasks/task-service.js';
+import type { UploadService } from '../uploads/upload-service.js';
 import type { AdminServices } from './routes/admin.channels.js';
 
 /** Everything the HTTP layer needs, built once by the composition root. */
@@ -14,6 +15,8 @@ export interface HttpServices {
   clock: Clock;
   publicUrl: string;
   resultLinkTtlMs: number;
+  /** the SDKs' local-file upload flow (ADR 0017); absent in tests of other routes */
+  uploads?: UploadService;
   /** present when VIDGATE_ADMIN_TOKEN is set */
   admin?: AdminServices;
   /** a quick liveness/readiness probe of the store */

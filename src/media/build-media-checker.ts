@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findModel } from '../models/model-table.js';
 import type { MediaTools } from './ffmpeg.js';
+import type { MediaFetcher } from './media-fetcher.js';
 import { CheckedMediaStore } from './checked-media.js';
 import { DASHSCOPE_MEDIA_RULES, MediaChecker, mediaRulesFromTable } from './media-checker.js';
 import { SafeMediaFetcher } from './safe-media-fetcher.js';
+import { UploadAwareFetcher, type UploadReader } from './upload-aware-fetcher.js';
 
 export interface MediaSetup {
   dataDir: string;
@@ -18,8 +20,11 @@ export interface MediaSetup {
 export function buildMediaChecker(
   s: MediaSetup,
   tools: MediaTools,
-): { fetcher: SafeMediaFetcher; media: MediaChecker; checkedMedia: CheckedMediaStore } {
-  const fetcher = new SafeMediaFetcher({ timeoutMs: 60_000, allowHosts: s.mediaAllowHosts });
+  /** files uploaded to vidgate (ADR 0017); an intake thread, which never reads them, has none */
+  uploads?: UploadReader,
+): { fetcher: MediaFetcher; media: MediaChecker; checkedMedia: CheckedMediaStore } {
+  const safe = new SafeMediaFetcher({ timeoutMs: 60_000, allowHosts: s.mediaAllowHosts });
+  const fetcher = uploads ? new UploadAwareFetcher(safe, uploads) : safe;
   const tempDir = join(s.dataDir, 'tmp');
   mkdirSync(tempDir, { recursive: true });
   // the copies CHECKING downloaded, kept for the sandbox so an input is fetched once (ADR 0009)
@@ -28,7 +33,7 @@ export function buildMediaChecker(
     checked: checkedMedia,
     fetcher,
     tools,
-    policy: fetcher.policy,
+    policy: safe.policy,
     tempDir,
     rulesFor: (m) => {
       const spec = findModel(m);

@@ -76,6 +76,7 @@ export interface MediaCheckerOptions {
 // the one reading of a media field's form (models/media-url.ts), shared with validation
 const isDataUri = (url: string) => mediaUrlKind(url) === 'data';
 const isOssUrl = (url: string) => mediaUrlKind(url) === 'oss';
+const isUpload = (url: string) => mediaUrlKind(url) === 'upload';
 
 /** Every media URL in a body, in request order. */
 export function mediaFields(body: MediaBody): MediaField[] {
@@ -100,7 +101,7 @@ export function mediaFields(body: MediaBody): MediaField[] {
   return out;
 }
 
-/** True when the body has http(s) media that checkRemote must download before dispatch. */
+/** True when the body has http(s) media or uploads that checkRemote must read before dispatch. */
 export function hasRemoteMedia(body: MediaBody): boolean {
   return mediaFields(body).some((f) => !isDataUri(f.url) && !isOssUrl(f.url));
 }
@@ -144,7 +145,8 @@ export class MediaChecker {
         media.push({ field: f.field, info: r.info });
         continue;
       }
-      if (isOssUrl(f.url)) continue;
+      // an upload's owner is checked by the task service, its bytes by checkRemote
+      if (isOssUrl(f.url) || isUpload(f.url)) continue;
       if (mediaUrlKind(f.url) !== 'http') {
         const scheme = URL.canParse(f.url) ? new URL(f.url).protocol : null;
         const what = scheme ? `URL scheme '${scheme}' is not supported` : 'not a valid URL';
@@ -169,8 +171,8 @@ export class MediaChecker {
   }
 
   /**
-   * Downloads every http(s) media URL once (oss:// is left to DashScope, data: was checked at
-   * create time) and checks it. With `keepFor` (a task id) and a store, the checked copies are
+   * Downloads every http(s) media URL and reads every upload once (a foreign oss:// is left to
+   * DashScope, data: was checked at create time) and checks it. With `keepFor` (a task id) and a store, the checked copies are
    * kept there for whatever renders the task, so nothing fetches the URLs again; otherwise they
    * are removed before returning. A verdict is data for the task; only an aborted `signal` or an
    * infrastructure fault (ffprobe missing) throws.

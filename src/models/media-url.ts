@@ -1,5 +1,13 @@
-/** The forms a media field may take: DashScope's http(s) and oss:// URLs, and data: URIs. */
-export type MediaUrlKind = 'http' | 'oss' | 'data';
+/**
+ * The forms a media field may take: DashScope's http(s) and oss:// URLs, data: URIs, and
+ * `upload`: an oss:// URL naming a file uploaded to vidgate itself through the SDKs' upload flow
+ * (ADR 0017), which vidgate reads and hands to the upstream in the form it takes.
+ */
+export type MediaUrlKind = 'http' | 'oss' | 'upload' | 'data';
+
+/** The first path segment of the oss:// URLs of files uploaded to vidgate (ADR 0017). */
+export const UPLOAD_BUCKET = 'vidgate-uploads';
+const UPLOAD = new RegExp(`^oss://${UPLOAD_BUCKET}/[A-Za-z0-9_-]+/[^/]+$`);
 
 export const MEDIA_URL_FORMS = 'an http(s) URL, an oss:// URL or a data: URI';
 
@@ -13,9 +21,15 @@ export function mediaUrlKind(text: string): MediaUrlKind | null {
     if (/\s/.test(text) || !URL.canParse(text)) return null;
     return new URL(text).hostname === '' ? null : 'http';
   }
+  if (UPLOAD.test(text)) return 'upload';
   if (OSS.test(text)) return 'oss';
   if (DATA.test(text)) return 'data';
   return null;
+}
+
+/** The object key of a vidgate upload URL (what follows `oss://`); null for any other text. */
+export function uploadKeyOf(text: string): string | null {
+  return UPLOAD.test(text) ? text.slice('oss://'.length) : null;
 }
 
 const VIDEO_EXT = /\.(mp4|mov|m4v)$/i;

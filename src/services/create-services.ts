@@ -9,7 +9,7 @@ import { buildMediaChecker } from '../media/build-media-checker.js';
 import type { CheckedMediaStore } from '../media/checked-media.js';
 import { locateMediaTools, type MediaTools } from '../media/ffmpeg.js';
 import type { MediaChecker } from '../media/media-checker.js';
-import type { SafeMediaFetcher } from '../media/safe-media-fetcher.js';
+import type { MediaFetcher } from '../media/media-fetcher.js';
 import { MemoryRateLimiter } from '../ratelimit/memory-rate-limiter.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { SqlRateLimiter } from '../ratelimit/sql-rate-limiter.js';
@@ -23,6 +23,8 @@ import { AccountStore } from '../store/account-store.js';
 import { ChannelStore } from '../store/channel-store.js';
 import { openDatabase, type Db, type StoreLocation } from '../store/database.js';
 import { TaskStore } from '../store/task-store.js';
+import { UploadStore } from '../store/upload-store.js';
+import { UploadService } from '../uploads/upload-service.js';
 import { TaskInputs } from '../tasks/task-inputs.js';
 import { createLogger, type PinoLogger } from './create-logger.js';
 
@@ -42,10 +44,13 @@ export interface Services {
   readonly channels: ChannelService;
   readonly storage: LocalDiskStorage;
   readonly links: LinkSigner;
-  readonly fetcher: SafeMediaFetcher;
+  /** media URLs and files uploaded to vidgate, each read under its own rules */
+  readonly fetcher: MediaFetcher;
   readonly media: MediaChecker;
   readonly checkedMedia: CheckedMediaStore;
   readonly inputs: TaskInputs;
+  /** the SDKs' local-file upload flow (ADR 0017) */
+  readonly uploads: UploadService;
   /** processes sharing a database share the upstream accounts' windows through it */
   readonly limiter: RateLimiter;
   /** one channel's provider: its provider's setup (from its variables) with this process's parts */
@@ -91,7 +96,9 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const accounts = new AccountStore(db.kysely);
   const channelStore = new ChannelStore(db.kysely);
   const storage = new LocalDiskStorage(config.dataDir);
-  const { fetcher, media, checkedMedia } = buildMediaChecker(config, tools);
+  const links = new LinkSigner(linkSigningKey(config));
+  const uploads = new UploadService({ store: new UploadStore(db.kysely), storage, links, clock });
+  const { fetcher, media, checkedMedia } = buildMediaChecker(config, tools, uploads);
   const limiter: RateLimiter = db.capabilities.supportsMultipleProcesses
     ? new SqlRateLimiter(db.kysely)
     : new MemoryRateLimiter();
@@ -119,11 +126,12 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     tokens: new TokenService(accounts, clock, tokenHashKey(config)),
     channels: new ChannelService(channelStore, new SecretBox(encryptionKey(config)), clock),
     storage,
-    links: new LinkSigner(linkSigningKey(config)),
+    links,
     fetcher,
     media,
     checkedMedia,
     inputs: new TaskInputs(storage),
+    uploads,
     limiter,
     buildProvider,
     async close() {

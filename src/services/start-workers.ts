@@ -88,6 +88,12 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
         .pruneKeys(clock.now())
         .catch((err: unknown) => logger.warn({ err: String(err) }, 'idempotency key prune failed'));
     }, KEY_PRUNE_MS),
+    // uploads past their 48 hours are deleted, bytes and rows (ADR 0017)
+    setInterval(() => {
+      s.uploads
+        .sweep()
+        .catch((err: unknown) => logger.warn({ err: String(err) }, 'upload sweep failed'));
+    }, KEY_PRUNE_MS),
     setInterval(() => {
       if (sweeping) return;
       sweeping = sweeper

@@ -7,6 +7,7 @@ export const ID_PREFIXES = {
   token: 'tok',
   channel: 'chan',
   worker: 'wrk',
+  upload: 'upl',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

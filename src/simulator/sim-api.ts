@@ -8,13 +8,15 @@ import { ListQueryError, listTasks } from './sim-list.js';
 import type { AuthResult, SimState } from './sim-state.js';
 import { statusAt, type SimTask } from './sim-task.js';
 import { taskView } from './sim-task-view.js';
+import { ossUrlsIn } from './sim-uploads.js';
 
 /** A DashScope API operation, recognised from method and path (below `/api/v1`). */
 export type SimOperation =
   | { kind: 'create' }
   | { kind: 'get'; taskId: string }
   | { kind: 'cancel'; taskId: string }
-  | { kind: 'list' };
+  | { kind: 'list' }
+  | { kind: 'getPolicy' };
 
 export interface SimRequest {
   headers: IncomingHttpHeaders;
@@ -41,6 +43,8 @@ const CREATE_PATH = '/services/aigc/video-generation/video-synthesis';
 export function matchOperation(method: string, path: string): SimOperation | null {
   if (method === 'POST' && path === CREATE_PATH) return { kind: 'create' };
   if (method === 'GET' && (path === '/tasks' || path === '/tasks/')) return { kind: 'list' };
+  if (method === 'GET' && (path === '/uploads' || path === '/uploads/'))
+    return { kind: 'getPolicy' };
   const m = /^\/tasks\/([^/]+)(\/cancel)?$/.exec(path);
   if (!m?.[1]) return null;
   const taskId = decodeURIComponent(m[1]);
@@ -96,6 +100,8 @@ export class SimApi {
         return { reply: this.query(auth.account, () => this.cancel(auth.account, op.taskId)) };
       case 'list':
         return { reply: this.query(auth.account, () => this.list(req, auth.account)) };
+      case 'getPolicy':
+        return { reply: this.getPolicy(req, auth.account) };
     }
   }
 
@@ -130,6 +136,14 @@ export class SimApi {
     }
     const checked = checkCreateBody(raw, this.state.opts.region);
     if (!checked.ok) return { reply: errorReply(checked.status, checked.code, checked.message) };
+    const oss = this.state.uploads.createProblem(
+      account.config.id,
+      checked.body.model,
+      ossUrlsIn(checked.body.input),
+      header(req, 'x-dashscope-ossresourceresolve')?.toLowerCase() === 'enable',
+      now,
+    );
+    if (oss !== null) return { reply: errorReply(400, 'InvalidParameter', oss) };
     if (account.config.arrearage) {
       return {
         reply: errorReply(
@@ -166,6 +180,19 @@ export class SimApi {
         body: { request_id: requestId, output: { task_id: task.taskId, task_status: 'PENDING' } },
       },
       task,
+    };
+  }
+
+  /** §12.1 getPolicy; its rate limit is not documented, so none is applied. */
+  private getPolicy(req: SimRequest, account: SimAccount): SimReply {
+    if (req.query.get('action') !== 'getPolicy') {
+      return errorReply(400, 'InvalidParameter', 'url error, please check url!');
+    }
+    const model = req.query.get('model');
+    if (!model) return errorReply(400, 'InvalidParameter', 'Missing required parameter: model.');
+    return {
+      status: 200,
+      body: this.state.uploads.policy(account.config.id, model, req.origin, this.state.now()),
     };
   }
 

@@ -4,6 +4,7 @@ import type { FaultInjector, FaultKind } from './sim-faults.js';
 import { simAccountSchema, type ResolvedSimOptions, type SimAccountConfig } from './sim-options.js';
 import { snapshotTask, type SimCreateBody, type SimTask } from './sim-task.js';
 import { seededRandom } from '../shared/seeded-random.js';
+import { SimUploads } from './sim-uploads.js';
 
 /** Everything the simulator saw, for tests and benchmarks. */
 export interface SimStats {
@@ -29,6 +30,8 @@ export class SimState {
   private readonly random: () => number;
   apiRequests = 0;
   unauthenticated = 0;
+  /** the temporary file storage behind getPolicy (reference §12.1) */
+  readonly uploads = new SimUploads();
 
   constructor(
     readonly opts: ResolvedSimOptions,

@@ -14,6 +14,7 @@ import {
 import { FaultInjector, type ChosenFault, type SimFaults } from './sim-faults.js';
 import { pick, resolveSimOptions, type SimAccountConfig, type SimOptions } from './sim-options.js';
 import { serveResult } from './sim-results.js';
+import { SIM_UPLOAD_PATH } from './sim-uploads.js';
 import { SimState, type SimStats } from './sim-state.js';
 import { snapshotTask, type SimTask } from './sim-task.js';
 import { SimVideoSource } from './sim-video.js';
@@ -44,6 +45,8 @@ export interface DashScopeSimulator {
   /** every task ever created, with its body, request ids and the requests made about it */
   tasks(): SimTask[];
   task(taskId: string): SimTask | undefined;
+  /** how many files clients put in the temporary storage (getPolicy + form POST) */
+  uploadedFiles(): number;
   /** replaces the fault plan (throws on an invalid one) */
   setFaults(faults: SimFaults): void;
   /** queued fault steps not yet used, per target */
@@ -130,6 +133,12 @@ export async function startDashScopeSimulator(
     if (url.pathname.startsWith('/__sim/')) {
       const reply = handleAdmin(method, url.pathname, url.searchParams, body, controls);
       send(res, reply ?? { status: 404, body: { code: 'NotFound', message: 'No such endpoint.' } });
+      return;
+    }
+    if (url.pathname === SIM_UPLOAD_PATH && method === 'POST') {
+      const up = state.uploads.receive(body, req.headers['content-type'] ?? '', state.now());
+      res.writeHead(up.status, up.xml ? { 'content-type': 'application/xml' } : {});
+      res.end(up.xml);
       return;
     }
     if (!url.pathname.startsWith(`${BASE_PATH}/`)) {
@@ -247,6 +256,7 @@ export async function startDashScopeSimulator(
     port,
     stats: () => state.stats(),
     tasks: () => state.allTasks(),
+    uploadedFiles: () => state.uploads.count,
     task: (id) => {
       const t = state.anyTask(id);
       return t && snapshotTask(t);

@@ -117,6 +117,20 @@ export interface IdempotencyKeysTable {
   createdAt: number;
 }
 
+/** A file uploaded through the SDKs' upload flow (ADR 0017). */
+export interface UploadsTable {
+  id: string;
+  /** `vidgate-uploads/<dir>/<file name>`, what the client sends as `oss://<objectKey>` */
+  objectKey: string;
+  accountId: string;
+  /** where media storage keeps the bytes */
+  storageKey: string;
+  bytes: number;
+  contentType: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   tokens: TokensTable;
@@ -124,4 +138,5 @@ export interface Database {
   tasks: TasksTable;
   taskEvents: TaskEventsTable;
   idempotencyKeys: IdempotencyKeysTable;
+  uploads: UploadsTable;
 }

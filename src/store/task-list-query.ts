@@ -11,6 +11,8 @@ export interface TaskListFilter {
   /** inclusive, ms */
   to: number;
   model?: string;
+  /** DashScope's `task_id` parameter: that one task, if it is in the window */
+  taskId?: string;
   /** the internal states a wire status stands for; an empty list matches nothing */
   states?: readonly TaskState[];
   /** 1-based */
@@ -20,7 +22,15 @@ export interface TaskListFilter {
 
 export type ListedTaskRow = Pick<
   TaskRow,
-  'id' | 'state' | 'model' | 'createdAt' | 'scheduledAt' | 'finishedAt' | 'updatedAt'
+  | 'id'
+  | 'accountId'
+  | 'tokenId'
+  | 'state'
+  | 'model'
+  | 'createdAt'
+  | 'scheduledAt'
+  | 'finishedAt'
+  | 'updatedAt'
 >;
 
 /** A page of the account's tasks, newest first, and how many match in all. */
@@ -35,10 +45,21 @@ export async function listTaskPage(
     .where('createdAt', '>=', f.from)
     .where('createdAt', '<=', f.to);
   if (f.model !== undefined) q = q.where('model', '=', f.model);
+  if (f.taskId !== undefined) q = q.where('id', '=', f.taskId);
   if (f.states !== undefined) q = q.where('state', 'in', f.states);
   const count = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await q
-    .select(['id', 'state', 'model', 'createdAt', 'scheduledAt', 'finishedAt', 'updatedAt'])
+    .select([
+      'id',
+      'accountId',
+      'tokenId',
+      'state',
+      'model',
+      'createdAt',
+      'scheduledAt',
+      'finishedAt',
+      'updatedAt',
+    ])
     .orderBy('createdAt', 'desc')
     .orderBy('id', 'desc')
     .limit(f.pageSize)

@@ -5,7 +5,8 @@ import type { ModelMode } from '../models/model-table.js';
 import { parseStoredBody } from '../models/task-request.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
-import type { MediaChecker } from '../media/media-checker.js';
+import { mediaFields, type MediaChecker } from '../media/media-checker.js';
+import { mediaUrlKind, UPLOAD_BUCKET } from '../models/media-url.js';
 import type { TaskEventRow } from '../store/task-events.js';
 import type {
   KeyClaim,
@@ -39,6 +40,14 @@ export interface TaskServiceOptions {
   onCreated?: () => void;
   /** how long a cancel waits for the worker to cancel upstream before it answers (ADR 0015) */
   cancelWaitMs?: number;
+  /** files uploaded to vidgate (ADR 0017): a create may name only its own account's */
+  uploads?: UploadOwnership;
+}
+
+/** Whether an account may name an uploaded file (uploads/UploadService fits). */
+export interface UploadOwnership {
+  /** why `url` in `field` cannot be used by the account; null when it can */
+  problemOf(accountId: string, field: string, url: string): Promise<string | null>;
 }
 
 /**
@@ -144,6 +153,11 @@ export class TaskService {
       intake = await intakeCreate(deps, id, mode, raw);
     }
     if (!intake.ok) throw new Refusal(intake.code, intake.message);
+    const foreign = await this.uploadProblem(caller, intake.request);
+    if (foreign !== null) {
+      await this.options.inputs.remove(parseStoredBody(intake.request));
+      throw new Refusal('InvalidParameter', foreign);
+    }
     const now = this.clock.now();
     const row: TaskRow = {
       id,
@@ -202,6 +216,18 @@ export class TaskService {
     }
     this.options.onCreated?.();
     return { ...row, replayed: false };
+  }
+
+  /** The first uploaded file the body names that the caller's account did not upload. */
+  private async uploadProblem(caller: Caller, request: string): Promise<string | null> {
+    const uploads = this.options.uploads;
+    if (!uploads || !request.includes(`oss://${UPLOAD_BUCKET}/`)) return null;
+    for (const f of mediaFields(parseStoredBody(request))) {
+      if (mediaUrlKind(f.url) !== 'upload') continue;
+      const problem = await uploads.problemOf(caller.accountId, f.field, f.url);
+      if (problem !== null) return problem;
+    }
+    return null;
   }
 
   private async replay(earlier: StoredKey, claim: KeyClaim): Promise<CreatedTask> {

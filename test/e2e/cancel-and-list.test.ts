@@ -20,6 +20,10 @@ const listSchema = z.strictObject({
       task_id: z.string(),
       status: z.string(),
       model_name: z.string(),
+      api_key_id: z.string(),
+      caller_uid: z.string(),
+      caller_parent_id: z.string(),
+      user_api_unique_key: z.string(),
       gmt_create: z.number(),
       start_time: z.number().optional(),
       end_time: z.number().optional(),
@@ -203,6 +207,15 @@ describe('cancel and list on the native and seed faces', () => {
       byModel.data.map((d) => [d.task_id, d.model_name]),
       [[t2v, 'wan2.6-t2v']],
     );
+    // task_id: that task only, with who made it as DashScope names the key and the user
+    const one = await list(`?task_id=${t2v}`);
+    assert.deepEqual(
+      one.data.map((d) => [d.task_id, d.user_api_unique_key]),
+      [[t2v, 'apikey:v1:aigc:video-generation:video-synthesis:wan2.6-t2v']],
+    );
+    assert.match(one.data[0]?.api_key_id ?? '', /^tok_/);
+    assert.match(one.data[0]?.caller_uid ?? '', /^acct_/);
+    assert.equal((await list(`?task_id=${othersTask}`)).total, 0, "another account's task");
     // paging: pages of 3 cover the eight tasks once, in the list's order
     const pages = [];
     for (let p = 1; p <= 3; p++) pages.push(await list(`?page_size=3&page_no=${p}`));

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,15 @@ export const errorBodySchema = z.strictObject({
   message: z.string(),
 });
 export type ErrorBodyJson = z.infer<typeof errorBodySchema>;
+
+/** Asserts a DashScope-shaped JSON error of this status and code; returns its message. */
+export function expectError(res: ApiResponse, status: number, code: string): string {
+  assert.equal(res.status, status, JSON.stringify(res.json));
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  const body = errorBodySchema.parse(res.json);
+  assert.equal(body.code, code);
+  return body.message;
+}
 
 /** DashScope's task body (create and query); extra output/usage keys are allowed. */
 export const taskBodySchema = z.object({

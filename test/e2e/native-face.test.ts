@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LARGE_BODY_BYTES } from '../../src/http/json-body.js';
 import {
-  errorBodySchema,
+  expectError,
   imageDataUri,
   startTestVidgate,
   taskBodySchema,
@@ -40,14 +40,6 @@ function post(path: string, body: unknown, headers?: Record<string, string>): Pr
     headers: headers ?? sdkHeaders(s.token),
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-}
-
-function expectError(res: ApiResponse, status: number, code: string): string {
-  assert.equal(res.status, status, JSON.stringify(res.json));
-  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-  const body = errorBodySchema.parse(res.json);
-  assert.equal(body.code, code);
-  return body.message;
 }
 
 function createdId(res: ApiResponse): string {
@@ -97,6 +89,46 @@ void describe('native face: creates and task queries', () => {
     assert.ok(output.video_url, 'the trailing-slash query has the link');
     const video = await s.fetchResult(output.video_url);
     assert.equal(video.status, 200);
+  });
+
+  it('takes a create as the Java SDK builds it (reference §12.2): its headers, with_audio, extend_prompt', async () => {
+    const img = await imageDataUri(640, 360);
+    const res = await post(
+      CREATE,
+      // Gson writes the param object's fields; with_audio (default false) and extend_prompt
+      // (default true) are always there
+      {
+        model: 'wan2.6-i2v-flash',
+        input: { prompt: 'A kite over the dunes.', img_url: img, extend_prompt: true },
+        parameters: {
+          with_audio: false,
+          duration: 2,
+          resolution: '720P',
+          prompt_extend: true,
+          watermark: false,
+        },
+      },
+      {
+        authorization: `Bearer ${s.token}`,
+        'user-agent': 'dashscope/2.22.6; java/17.0.10; platform/Linux; processor/amd64',
+        'x-dashscope-async': 'enable',
+        'content-type': 'application/json',
+        accept: 'application/json; charset=utf-8',
+      },
+    );
+    const id = createdId(res);
+    const done = await s.waitForTask(id, ['SUCCEEDED', 'FAILED'], TASK_TIMEOUT_MS);
+    assert.equal(done.body.output.task_status, 'SUCCEEDED', JSON.stringify(done.body));
+    // the Java SDK's list carries its filters in the query; the task is found by its model
+    const listed = await s.request(
+      'GET',
+      '/api/v1/tasks?model_name=wan2.6-i2v-flash&page_no=1&page_size=10',
+      {
+        headers: { authorization: `Bearer ${s.token}`, accept: 'application/json; charset=utf-8' },
+      },
+    );
+    assert.equal(listed.status, 200);
+    assert.match(JSON.stringify(listed.json), new RegExp(id));
   });
 
   it('takes an i2v create with prompt null, on the path with a trailing slash', async () => {

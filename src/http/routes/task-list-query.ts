@@ -7,6 +7,7 @@ import {
   WIRE_TASK_STATUSES,
   type WireTaskStatus,
 } from '../../tasks/status.js';
+import { nativeGroupOf } from '../../contract/routes.js';
 import { ApiError } from '../errors.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -60,8 +61,8 @@ function int(q: Record<string, unknown>, name: string, dflt: number, max: number
 /**
  * The list routes' query, parsed once: a window of at most 24 hours (the last 24 by default, as
  * on DashScope), an optional model and wire status, a page. `modelParam` is `model_name` on the
- * native face and `model` on the seed face. Parameters DashScope's SDKs add (`api_key_id`,
- * `region`) are ignored.
+ * native face and `model` on the seed face; `task_id` picks one task. Parameters DashScope's SDKs
+ * add (`api_key_id`, `region`) are ignored.
  */
 export function parseListQuery(query: unknown, modelParam: string, now: number): ListQuery {
   const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
@@ -75,6 +76,9 @@ export function parseListQuery(query: unknown, modelParam: string, now: number):
   const model = single(q, modelParam);
   if (model !== undefined && (model.length === 0 || model.length > 100))
     throw bad(modelParam, 'must be a model name');
+  const taskId = single(q, 'task_id');
+  if (taskId !== undefined && !/^[A-Za-z0-9_-]{1,100}$/.test(taskId))
+    throw bad('task_id', 'must be a task id');
   const status = single(q, 'status');
   if (status !== undefined && !(WIRE_TASK_STATUSES as readonly string[]).includes(status))
     throw bad('status', `must be one of ${WIRE_TASK_STATUSES.join(', ')}`);
@@ -82,6 +86,7 @@ export function parseListQuery(query: unknown, modelParam: string, now: number):
     from,
     to,
     ...(model !== undefined ? { model } : {}),
+    ...(taskId !== undefined ? { taskId } : {}),
     ...(status !== undefined
       ? { states: TASK_STATES.filter((s) => WIRE_STATUS[s] === (status as WireTaskStatus)) }
       : {}),
@@ -94,6 +99,13 @@ export interface ListedTask {
   task_id: string;
   status: WireTaskStatus;
   model_name: string;
+  /** the vidgate token that made the task, where DashScope names the API key */
+  api_key_id: string;
+  /** the account, where DashScope names the Alibaba Cloud user and its main account */
+  caller_uid: string;
+  caller_parent_id: string;
+  /** `apikey:v1:aigc:<path group>:video-synthesis:<model>`, as DashScope spells it */
+  user_api_unique_key: string;
   /** ms, as DashScope's list gives its times */
   gmt_create: number;
   start_time?: number;
@@ -125,6 +137,10 @@ export function renderTaskList(
       task_id: r.id,
       status: WIRE_STATUS[r.state],
       model_name: r.model,
+      api_key_id: r.tokenId,
+      caller_uid: r.accountId,
+      caller_parent_id: r.accountId,
+      user_api_unique_key: `apikey:v1:aigc:${nativeGroupOf(r.model)}:video-synthesis:${r.model}`,
       gmt_create: Number(r.createdAt),
       ...(r.scheduledAt !== null ? { start_time: Number(r.scheduledAt) } : {}),
       ...(isTerminal(r.state) ? { end_time: Number(r.finishedAt ?? r.updatedAt) } : {}),

@@ -20,6 +20,7 @@ import type {
 } from '../provider.js';
 import { CHANNEL_CODES, listTime, toUpstreamView } from './mapping.js';
 import { upstreamCall, UpstreamCallError, type UpstreamAnswer } from './upstream-http.js';
+import { TempUpload } from './temp-upload.js';
 import { createAnswerSchema, errorBodySchema, listBodySchema, taskBodySchema } from './wire.js';
 
 export interface DashScopeSettings {
@@ -59,6 +60,7 @@ function retryAfterMs(value: string | string[] | undefined): number | undefined 
 export class DashScopeClient implements VideoProvider {
   private next = 0;
   private readonly resultHosts: readonly string[];
+  private readonly temp: TempUpload;
 
   /** `fetcher` downloads results under the media address policy (ADR 0009). */
   constructor(
@@ -72,6 +74,11 @@ export class DashScopeClient implements VideoProvider {
     this.resultHosts = [`${api.hostname}:${effectivePort(api)}`, ...s.resultAllowHosts];
     // a malformed entry is a settings error now, not a download failing for a day
     new AddressPolicy(this.resultHosts);
+    this.temp = new TempUpload({
+      get: (path, signal) => this.call('read', path, { method: 'GET' }, signal),
+      fetcher,
+      timeoutMs: s.downloadTimeoutMs,
+    });
   }
 
   private key(): string {
@@ -134,8 +141,15 @@ export class DashScopeClient implements VideoProvider {
   }
 
   async submit(req: TaskRequest, opts: SubmitOptions): Promise<SubmitResult> {
-    const { body } = req;
-    const usesOss = mediaUrlsOf(req).some((u) => mediaUrlKind(u) === 'oss');
+    const urls = mediaUrlsOf(req).map(mediaUrlKind);
+    const usesOss = urls.includes('oss') || urls.includes('upload');
+    // files uploaded to vidgate go to the channel's own temporary storage first (ADR 0017)
+    const body = urls.includes('upload')
+      ? {
+          ...req.body,
+          input: await this.temp.handOver(req.body.model, req.body.input, opts.signal),
+        }
+      : req.body;
     const res = await this.call(
       'create',
       '/services/aigc/video-generation/video-synthesis',

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 
 export interface UpstreamAnswer {
   status: number;
@@ -7,10 +8,16 @@ export interface UpstreamAnswer {
   text: string;
 }
 
+/** A body streamed from elsewhere (a file being handed over), of a length known up front. */
+export interface StreamedBody {
+  stream: Readable;
+  length: number;
+}
+
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  body?: string | StreamedBody;
   timeoutMs: number;
   signal?: AbortSignal;
   /** an answer larger than this is cut off and reported as an error */
@@ -57,7 +64,7 @@ export function upstreamCall(url: string, r: UpstreamRequest): Promise<UpstreamA
       clearTimeout(timer);
       reject(new UpstreamCallError(code, written));
     };
-    const body = r.body === undefined ? undefined : Buffer.from(r.body, 'utf8');
+    const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
     const req = send(target, {
       method: r.method,
       agent: tls ? agents.https : agents.http,
@@ -105,6 +112,14 @@ export function upstreamCall(url: string, r: UpstreamRequest): Promise<UpstreamA
         });
       });
     });
-    req.end(body);
+    if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+    else {
+      // a source that fails mid-way ends the request unfinished, so it is never taken as sent
+      body.stream.once('error', (err) => {
+        fail(codeOf(err));
+        req.destroy();
+      });
+      body.stream.pipe(req);
+    }
   });
 }

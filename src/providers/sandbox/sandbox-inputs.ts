@@ -11,6 +11,7 @@ import {
 } from '../../media/inline-media.js';
 import { MediaFetchError, type MediaFetcher } from '../../media/media-fetcher.js';
 import { readHead } from '../../media/sniff.js';
+import { mediaUrlKind } from '../../models/media-url.js';
 import type { EffectiveRequest, RequestBody } from '../../models/task-request.js';
 
 /** One media input of a job, named as the request names it (MediaChecker's `mediaFields`). */
@@ -62,7 +63,11 @@ export function jobInputs(body: RequestBody, eff: EffectiveRequest): JobInputs {
   return { image, audio, references };
 }
 
-const isRemote = (url: string) => /^https?:/i.test(url);
+// what the CHECKING step read and kept a copy of: http(s) media and files uploaded to vidgate
+const isRemote = (url: string) => {
+  const kind = mediaUrlKind(url);
+  return kind === 'http' || kind === 'upload';
+};
 
 /**
  * At submit, moves the copies the CHECKING step kept for the task into the job's own folder, so

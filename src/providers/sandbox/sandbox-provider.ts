@@ -74,7 +74,7 @@ export class SandboxProvider implements VideoProvider {
         new ProviderError(
           'reject',
           'InvalidURL',
-          'oss:// URLs are temporary DashScope uploads; the sandbox cannot read them. Send an http(s) URL or a data: URI, or route the model to a DashScope channel.',
+          'oss:// URLs are temporary DashScope uploads; the sandbox cannot read them. Send an http(s) URL or a data: URI, upload the file to vidgate (GET /api/v1/uploads?action=getPolicy), or route the model to a DashScope channel.',
         ),
       );
     }
