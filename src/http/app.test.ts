@@ -1,34 +1,45 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { TokenService } from '../auth/token-service.js';
-import { defaultHttpEdgeConfig } from '../config/load.js';
-import { systemClock } from '../shared/clock.js';
-import type { LinkSigner } from '../shared/link-signer.js';
-import type { MediaStorage } from '../storage/media-storage.js';
-import type { TaskService } from '../tasks/task-service.js';
+import { defaultHttpEdgeConfig, loadConfig } from '../config/load.js';
+import { createServices, type Services } from '../services/create-services.js';
+import { TaskService } from '../tasks/task-service.js';
 import { createApp } from './app.js';
 
 /**
- * A route's total time limit, on a real socket: only /healthz is exercised, so the services
- * the other routes need are never called and stand in as empty objects.
+ * A route's total time limit, on a real socket, with the real services on a temp data dir;
+ * only the store's ping is held, so that /healthz can end by its time limit alone.
  */
 
 const ROUTE_TIMEOUT_MS = 300;
 let app: FastifyInstance;
+let services: Services;
+let dir = '';
 let base = '';
 /** a ping that never answers until the test lets it: the route can only end by its time limit */
 let pingHangs = false;
 const hung: (() => void)[] = [];
 
 before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vidgate-app-'));
+  services = await createServices(
+    loadConfig({ VIDGATE_DATA_DIR: dir, VIDGATE_LOG_LEVEL: 'silent' }),
+  );
+  const s = services;
   app = createApp(
     {
-      tokens: {} as TokenService,
-      tasks: {} as TaskService,
-      storage: {} as MediaStorage,
-      links: {} as LinkSigner,
-      clock: systemClock,
+      tokens: s.tokens,
+      tasks: new TaskService(s.taskStore, s.clock, {
+        dispatchTimeoutMs: 60_000,
+        media: s.media,
+        inputs: s.inputs,
+      }),
+      storage: s.storage,
+      links: s.links,
+      clock: s.clock,
       publicUrl: 'http://localhost',
       resultLinkTtlMs: 60_000,
       ping: () => (pingHangs ? new Promise<void>((r) => hung.push(r)) : Promise.resolve()),
@@ -41,6 +52,8 @@ before(async () => {
 after(async () => {
   for (const release of hung) release();
   await app?.close();
+  await services?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 void describe('route time limit', () => {
