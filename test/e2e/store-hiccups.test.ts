@@ -86,7 +86,7 @@ describe('store hiccups on PostgreSQL: backends terminated under creates and tas
     let done = false;
     let terminated = 0;
 
-    // keeps killing vidgate's connections (57P01 admin_shutdown) until the clients are done
+    // kills vidgate's connections (57P01 admin_shutdown) over and over until the clients are done
     const killer = (async () => {
       while (!done) {
         const r = await a.query<{ killed: boolean }>(
@@ -95,7 +95,8 @@ describe('store hiccups on PostgreSQL: backends terminated under creates and tas
           [dbName],
         );
         terminated += r.rows.filter((row) => row.killed).length;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // a hiccup each second, not a store that stays down: every request gets attempts between
+        await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     })();
 
