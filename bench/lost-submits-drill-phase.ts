@@ -16,6 +16,7 @@ import {
   startVidgateProcess,
   type VidgateProcess,
 } from '../test/support/vidgate-process.js';
+import { startClientProbe, type ClientProbe, type ProbeResult } from './drill-client-probe.js';
 import {
   check,
   inParallel,
@@ -56,6 +57,8 @@ export interface DrillOptions {
   faultKinds: readonly FaultKind[];
   createKills: number;
   copyKills: number;
+  /** creates of the client probe (drill-client-probe.ts), one a second */
+  probeCreates: number;
   copyMs: number;
   phaseTimeoutMin: number;
 }
@@ -125,12 +128,18 @@ export interface PhaseResult extends CheckCounts {
   idleSlotSeconds: number;
   /** digests of src/ at each process start of the phase; more than one: the code changed */
   sources: string[];
+  /** what a client polling and creating during the phase was answered (ADR 0016) */
+  probe: ProbeResult;
 }
 
 const createdSchema = z.object({ output: z.object({ task_id: z.string().min(1) }) });
 
-async function submitAll(url: string, token: string, tasks: readonly DrillTask[]) {
-  const accepted = new Map<string, DrillTask>();
+async function submitAll(
+  url: string,
+  token: string,
+  tasks: readonly DrillTask[],
+  accepted: Map<string, DrillTask>,
+) {
   await inParallel(tasks, 8, async (t) => {
     const res = await fetch(`${url}${t.path}`, {
       method: 'POST',
@@ -263,6 +272,7 @@ export async function runPhase(
   const dataDir = makeTempDir('drill');
   let view: StoreView | undefined;
   let live: Live | undefined;
+  let probe: ClientProbe | undefined;
   const loads: number[] = [];
   const sampler = setInterval(() => loads.push(loadavg()[0] ?? 0), 5000);
   try {
@@ -287,8 +297,20 @@ export async function runPhase(
     view = openStoreView(dbUrl ? { url: dbUrl } : { sqlitePath: join(dataDir, 'vidgate.db') });
     log(`${label}: vidgate up (pid ${first.pid}); submitting ${o.tasks} tasks`);
 
+    const accepted = new Map<string, DrillTask>();
+    const current = live;
+    probe = startClientProbe({
+      url: () => current.proc.url,
+      token,
+      tasks: drillTasks(o.probeCreates, `${spec.phase} r${spec.run + 1} probe`, ctx.image),
+      createEveryMs: 1000,
+      known: () => [...accepted.keys()],
+      // the probe's tasks are checked like the phase's own
+      onAccepted: (id, t) => accepted.set(id, t),
+      pollers: 2,
+    });
     const t0 = Date.now();
-    const accepted = await submitAll(first.url, token, tasks);
+    await submitAll(first.url, token, tasks, accepted);
     const deadline = t0 + o.phaseTimeoutMin * 60_000;
     const killing =
       spec.phase === 'kills'
@@ -309,7 +331,7 @@ export async function runPhase(
       const upstreamOpen = UPSTREAM_OPEN.reduce((n, st) => n + (c[st] ?? 0), 0);
       if ((c['QUEUED'] ?? 0) > 0)
         idleSlotSeconds += Math.max(0, LIMITS.concurrentTasks - upstreamOpen) * dt;
-      if (totalOf(c) >= accepted.size && openOf(c) === 0) break;
+      if (probe.createsDone() && totalOf(c) >= accepted.size && openOf(c) === 0) break;
       if (Date.now() > deadline) {
         aborted = `phase exceeded ${o.phaseTimeoutMin} min with ${openOf(c)} tasks open: ${JSON.stringify(c)}`;
         log(`${label}: ABORTED: ${aborted}`);
@@ -322,6 +344,8 @@ export async function runPhase(
       await sleep(500);
     }
     live.done = true;
+    const probed = await probe.stop();
+    log(`${label}: client probe ${JSON.stringify(probed)}`);
     const kills = await killing;
     const rows = await view.rows();
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -407,6 +431,7 @@ export async function runPhase(
       ),
       idleSlotSeconds: Math.round(idleSlotSeconds),
       sources: [...new Set(live.sources)],
+      probe: probed,
       loadAverage1m:
         Math.round((loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)) * 100) / 100,
     };
@@ -423,6 +448,7 @@ export async function runPhase(
     }
     return { result: phaseResult, evidence };
   } finally {
+    await probe?.stop();
     clearInterval(sampler);
     if (live) for (const p of live.procs) await p.kill('SIGKILL');
     await view?.close();

@@ -15,10 +15,14 @@
  *   npx tsx bench/lost-submits-drill.ts [--store sqlite|postgres|both] [--tasks 400] [--runs 1]
  *       [--phases clean,faults,kills] [--seed 1] [--fault-rate 0.3] [--fault-kinds KIND,...]
  *       [--create-kills 3] [--copy-kills 1] [--copy-ms 1000] [--phase-timeout-min 20]
+ *       [--probe-creates 20]
  *       [--out FILE] [--evidence FILE]
  *
  * --fault-kinds spreads the rate over some kinds only (default all seven: rate429, error5xx,
  * slow, timeout, reset, malformedJson, lostAnswer), to see what one kind costs.
+ *
+ * During every phase a client probe (drill-client-probe.ts) polls known tasks on both faces and
+ * sends a trickle of creates; any 5xx or 429 it is answered counts as a defect.
  *
  * Progress and the tables go to stderr; the JSON summary is the last thing on stdout.
  */
@@ -63,6 +67,7 @@ const argsSchema = z.object({
   createKills: z.coerce.number().int().nonnegative().default(3),
   copyKills: z.coerce.number().int().nonnegative().default(1),
   copyMs: z.coerce.number().int().nonnegative().default(1000),
+  probeCreates: z.coerce.number().int().nonnegative().default(20),
   phaseTimeoutMin: z.coerce.number().positive().default(20),
   out: z.string().min(1).optional(),
   evidence: z.string().min(1).optional(),
@@ -86,6 +91,7 @@ function parseCli(): z.infer<typeof argsSchema> {
       'create-kills': { type: 'string' },
       'copy-kills': { type: 'string' },
       'copy-ms': { type: 'string' },
+      'probe-creates': { type: 'string' },
       'phase-timeout-min': { type: 'string' },
       out: { type: 'string' },
       evidence: { type: 'string' },
@@ -102,6 +108,7 @@ function parseCli(): z.infer<typeof argsSchema> {
     createKills: values['create-kills'],
     copyKills: values['copy-kills'],
     copyMs: values['copy-ms'],
+    probeCreates: values['probe-creates'],
     phaseTimeoutMin: values['phase-timeout-min'],
     out: values.out,
     evidence: values.evidence,
@@ -134,6 +141,11 @@ function faultsText(f: Record<string, number>): string {
     .join(', ')}`;
 }
 
+const statusText = (by: Record<string, number>): string =>
+  Object.entries(by)
+    .map(([status, n]) => `${n}×${status}`)
+    .join(', ') || '0';
+
 /** A phase's defects: everything the issue's "done when" asks to be zero. */
 function defects(r: PhaseResult): number {
   return (
@@ -145,6 +157,10 @@ function defects(r: PhaseResult): number {
     r.limitViolations +
     r.leftBehind.parts +
     r.leftBehind.orphanResults +
+    // a client of the task routes never sees a 5xx or a 429 (ADR 0016)
+    r.probe.serverErrors +
+    r.probe.throttled +
+    r.probe.replayMismatch +
     (r.aborted ? 1 : 0)
   );
 }
@@ -160,7 +176,7 @@ function table(results: PhaseResult[]): string {
   const head =
     '| store | phase | run | time | tasks | succeeded | failed | non-terminal | crossed | ' +
     'bytes differ | upstream twice | limit violations (max creates/s, running, queries/s) | ' +
-    'files left | faults injected | kills | faults/clean |';
+    'files left | faults injected | kills | faults/clean | probe GETs / creates / no answer |';
   const rule = `|${head
     .split('|')
     .slice(1, -1)
@@ -189,6 +205,7 @@ function table(results: PhaseResult[]): string {
       faultsText(r.faultsInjected),
       kills || '-',
       ratio === null ? '' : ratio.toFixed(2),
+      `${statusText(r.probe.gets)} / ${statusText(r.probe.creates)} / ${r.probe.noAnswer}`,
     ].join(' | ');
   });
   return [head, rule, ...lines.map((l) => `| ${l} |`)].join('\n');

@@ -24,6 +24,8 @@ export const API_ERRORS = {
   'BadRequest.HeadersTooLarge': 431,
   InternalError: 500,
   'InternalError.Timeout': 500,
+  // the store stayed unreachable for the few seconds vidgate retries it (ADR 0016)
+  ServiceUnavailable: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

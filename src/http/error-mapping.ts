@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NO_STORE, SECURITY_HEADERS } from './edge-headers.js';
 import { Refusal } from '../contract/refusal.js';
+import { StoreUnavailableError } from '../store/transient.js';
 import { API_ERRORS, ApiError, errorBody, type ApiErrorCode } from './errors.js';
 
 /** An error as it goes on the wire. */
@@ -45,6 +46,14 @@ export function mapError(
   // the domain's refusals carry a contract code; its status comes from API_ERRORS
   if (err instanceof Refusal)
     return { code: err.code, message: err.message, headers: {}, close: false };
+  if (err instanceof StoreUnavailableError) {
+    return {
+      code: 'ServiceUnavailable',
+      message: `The task store is unavailable for the moment; retry after ${err.retryAfterSeconds} s.`,
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
+      close: false,
+    };
+  }
   if (!(err instanceof Error)) return null;
   const fe: Partial<FastifyError> & Error = err;
   switch (fe.code ?? '') {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { TokenHashScheme } from '../auth/token-format.js';
 import type { Database } from './schema.js';
+import { retryTransient } from './transient.js';
 
 export interface Account {
   id: string;
@@ -63,7 +64,8 @@ export class AccountStore {
       .where('hash', '=', hash)
       .where('revokedAt', 'is', null);
     if (scheme !== undefined) q = q.where('hashScheme', '=', scheme);
-    return q.executeTakeFirst();
+    // every request's token check: a store hiccup here would fail any route (ADR 0016)
+    return retryTransient(() => q.executeTakeFirst());
   }
 
   /**

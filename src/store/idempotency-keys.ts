@@ -73,6 +73,8 @@ export async function insertWithKey(
         .where('accountId', '=', claim.accountId)
         .where('keyHash', '=', claim.keyHash)
         .executeTakeFirstOrThrow();
+      // this create's own earlier attempt, committed although its answer was lost (ADR 0016)
+      if (existing.taskId === task.id) return { inserted: true };
       return { inserted: false, existing };
     }
     await trx.insertInto('tasks').values(task).execute();

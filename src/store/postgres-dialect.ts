@@ -42,6 +42,12 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   // Without a listener, an idle connection dropped by the server (restart, failover) would be
   // an unhandled 'error' event and end the process; the pool already replaces such connections.
   pool.on('error', (err) => opts.onIdleError?.(err));
+  // The pool listens only while a connection is idle. One checked out between two statements (a
+  // transaction's JS, the moment after acquire) that the server drops (57P01 on
+  // pg_terminate_backend or a restart) emits 'error' with nobody listening, which ended the
+  // process. Its next statement fails instead, retried on another connection (ADR 0016); the
+  // pool drops it when it comes back, since it is no longer queryable.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onIdleError?.(err)));
   const kysely = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],

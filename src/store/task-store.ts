@@ -16,6 +16,7 @@ import {
 import { listTaskPage, type ListedTaskRow, type TaskListFilter } from './task-list-query.js';
 import { listTaskEvents, type TaskEventRow } from './task-events.js';
 import { holdsUpstreamSlot, type NewTask, type TaskPatch, type TaskRow } from './task-rows.js';
+import { retryTransient } from './transient.js';
 import { UpstreamTaskQueries } from './upstream-task-queries.js';
 
 export type { ListedTaskRow, TaskListFilter } from './task-list-query.js';
@@ -55,8 +56,18 @@ export interface ClaimOptions {
  * The queries of lost submits and of the status sweep are in UpstreamTaskQueries.
  */
 export class TaskStore extends UpstreamTaskQueries {
+  /**
+   * Repeatable (ADR 0016): ids are random, so a conflict on the id is this insert's own earlier
+   * attempt, committed although its answer was lost.
+   */
   async insert(task: NewTask): Promise<void> {
-    await this.db.insertInto('tasks').values(task).execute();
+    await retryTransient(() =>
+      this.db
+        .insertInto('tasks')
+        .values(task)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute(),
+    );
   }
 
   /**
@@ -64,12 +75,12 @@ export class TaskStore extends UpstreamTaskQueries {
    * account's key is already taken (and not expired), nothing is stored and the taker is answered.
    */
   async insertKeyed(task: NewTask, claim: KeyClaim): Promise<KeyedInsert> {
-    return insertWithKey(this.db, claim, task);
+    return retryTransient(() => insertWithKey(this.db, claim, task));
   }
 
   /** The account's use of a key within its 24 hours, if any. */
   async findKey(accountId: string, keyHash: string, now: number): Promise<StoredKey | undefined> {
-    return findLiveKey(this.db, accountId, keyHash, now);
+    return retryTransient(() => findLiveKey(this.db, accountId, keyHash, now));
   }
 
   /** Deletes expired idempotency keys; how many. */
@@ -78,22 +89,26 @@ export class TaskStore extends UpstreamTaskQueries {
   }
 
   async get(id: string): Promise<TaskRow | undefined> {
-    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return retryTransient(() =>
+      this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst(),
+    );
   }
 
   /** A task as one account may see it; another account's task is indistinguishable from none. */
   async getForAccount(id: string, accountId: string): Promise<TaskView | undefined> {
-    return this.db
-      .selectFrom('tasks')
-      .select(TASK_VIEW_COLUMNS)
-      .where('id', '=', id)
-      .where('accountId', '=', accountId)
-      .executeTakeFirst();
+    return retryTransient(() =>
+      this.db
+        .selectFrom('tasks')
+        .select(TASK_VIEW_COLUMNS)
+        .where('id', '=', id)
+        .where('accountId', '=', accountId)
+        .executeTakeFirst(),
+    );
   }
 
   /** A task's state changes in order, for its own account only (ADR 0013). */
   async eventsForAccount(id: string, accountId: string): Promise<TaskEventRow[]> {
-    return listTaskEvents(this.db, id, accountId);
+    return retryTransient(() => listTaskEvents(this.db, id, accountId));
   }
 
   /**
