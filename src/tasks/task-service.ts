@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
 import { mediaFields, type MediaChecker } from '../media/media-checker.js';
 import { mediaUrlKind, UPLOAD_BUCKET } from '../models/media-url.js';
+import { isTransientStoreError, StoreUnavailableError } from '../store/transient.js';
 import type { TaskEventRow } from '../store/task-events.js';
 import type {
   KeyClaim,
@@ -206,7 +207,10 @@ export class TaskService {
         await this.tasks.insert(row);
       }
     } catch (err) {
-      await this.options.inputs.remove(parseStoredBody(intake.request));
+      // a store that went away may have committed the task before it did (ADR 0016): its inputs
+      // stay, since a stored task without them would fail; unused copies cost only disk
+      const maybeStored = err instanceof StoreUnavailableError || isTransientStoreError(err);
+      if (!maybeStored) await this.options.inputs.remove(parseStoredBody(intake.request));
       throw err;
     }
     if (earlier && claim) {
