@@ -13,10 +13,13 @@ import { startDashScopeSimulator, type DashScopeSimulator } from '../../src/simu
 import { simTaskIdOf } from '../../src/simulator/sim-video.js';
 import {
   rejectionOf,
+  SDK_POLL as POLL,
   sdkDownload,
+  simCreateRequests,
   simTasksOverHttp,
   type SimTaskSeen,
 } from '../support/ai-sdk-client.js';
+import { REFUSALS, T2V } from '../support/ai-sdk-refusals.js';
 import {
   errorBodySchema,
   imageDataUri,
@@ -36,8 +39,6 @@ import {
  * generation passes `download`, fetching the link the SDK got through vidgate.
  */
 
-// the SDK's own default timeout (10 min): a busy machine must not fail the test for slowness
-const POLL = { pollIntervalMs: 100, pollTimeoutMs: 600_000 };
 const MP4_BRAND = 'ftyp';
 const KEY = 'sk-sim-aisdk-0123456789';
 
@@ -171,9 +172,10 @@ void describe('AI SDK (@ai-sdk/alibaba) against vidgate relaying to DashScope (s
     assert.equal(up.body.input['prompt'], 'The pattern slowly zooms in.');
     const img = up.body.input['img_url'];
     assert.ok(typeof img === 'string', 'an img_url went upstream');
-    // the SDK sends bare base64; whatever form vidgate relays, it must carry these bytes
-    const b64 = img.startsWith('data:') ? img.slice(img.indexOf(',') + 1) : img;
-    assert.ok(Buffer.from(b64, 'base64').equals(frameBytes), 'the upstream got the same image');
+    // the SDK sends bare base64; DashScope documents only data:{MIME};base64,{data} (§3)
+    const m = /^data:image\/png;base64,(.+)$/s.exec(img);
+    assert.ok(m?.[1], `a PNG data: URI went upstream, got ${img.slice(0, 40)}…`);
+    assert.ok(Buffer.from(m[1], 'base64').equals(frameBytes), 'the upstream got the same image');
     assert.equal(up.body.parameters['resolution'], '1080P');
     assert.equal(up.body.parameters['duration'], 2);
     assert.equal(up.body.parameters['seed'], 7);
@@ -220,5 +222,149 @@ void describe('AI SDK (@ai-sdk/alibaba) against vidgate relaying to DashScope (s
     assert.equal(up.body.parameters['duration'], 2);
     assert.equal(up.body.parameters['seed'], 2147483647);
     assert.equal(up.body.parameters['watermark'], true);
+  });
+});
+
+/** The APICallError the SDK threw, with vidgate's DashScope error body in it. */
+function readApiError(err: unknown, status: number) {
+  assert.ok(APICallError.isInstance(err), `an APICallError, got ${String(err)}`);
+  assert.equal(err.statusCode, status, err.message);
+  assert.equal(err.isRetryable, false, 'the SDK does not retry it');
+  const body = errorBodySchema.parse(JSON.parse(err.responseBody ?? ''));
+  assert.equal(err.message, body.message, 'the SDK reports DashScope’s message');
+  return body;
+}
+
+void describe('errors read through the AI SDK', () => {
+  for (const r of REFUSALS) {
+    it(`refuses ${r.name}: ${r.status} ${r.code}, nothing sent upstream`, async () => {
+      const creates = await simCreateRequests(sim.origin, 'acct-a');
+      const err = await rejectionOf(
+        generateVideo({ ...r.args, model: alibaba().video(r.model), download }),
+        r.name,
+      );
+      const body = readApiError(err, r.status);
+      assert.equal(body.code, r.code, body.message);
+      assert.match(body.message, r.names);
+      assert.equal(await simCreateRequests(sim.origin, 'acct-a'), creates, 'no upstream create');
+    });
+  }
+
+  it('refuses a wrong key: 401 InvalidApiKey', async () => {
+    const wrong = createAlibaba({ videoBaseURL: s.url, apiKey: 'sk-not-a-vidgate-key' });
+    const err = await rejectionOf(
+      generateVideo({ model: wrong.video('wan2.6-t2v'), ...T2V, download }),
+      'a wrong key',
+    );
+    const body = readApiError(err, 401);
+    assert.equal(body.code, 'InvalidApiKey');
+    assert.equal(body.message, 'Invalid API-key provided.');
+  });
+});
+
+/** The task id in the SDK's ALIBABA_VIDEO_GENERATION_FAILED message ("… Task ID: <id>. …"). */
+function failedTaskOf(err: unknown): { taskId: string; message: string } {
+  assert.ok(AISDKError.isInstance(err), `an AISDKError, got ${String(err)}`);
+  assert.ok(!APICallError.isInstance(err), 'not a request error: the create was accepted');
+  assert.equal(err.name, 'ALIBABA_VIDEO_GENERATION_FAILED', err.message);
+  const m = /Task ID: (task_\w+)\. /.exec(err.message);
+  assert.ok(m?.[1], `the message names the task: ${err.message}`);
+  return { taskId: m[1], message: err.message };
+}
+
+void describe('upstream failures read through the AI SDK', () => {
+  it('a task the upstream fails (content moderation) ends FAILED; the SDK throws its message', async () => {
+    const seenBefore = downloaded.length;
+    const err = await rejectionOf(
+      generateVideo({
+        model: alibaba().video('wan2.6-t2v'),
+        ...T2V,
+        prompt: 'A street market, FAIL_CONTENT',
+        duration: 2,
+        download,
+      }),
+      'a moderated task',
+    );
+    const { taskId, message } = failedTaskOf(err);
+    const task = taskBodySchema.parse((await s.api('GET', `/api/v1/tasks/${taskId}`)).json);
+    assert.equal(task.output.task_status, 'FAILED');
+    assert.equal(task.output.code, 'DataInspectionFailed', 'the upstream code, unchanged');
+    assert.equal(task.output.message, 'Output data may contain inappropriate content.');
+    // the SDK keeps the message; the code is only on vidgate's task
+    assert.ok(message.endsWith(`. ${task.output.message}`), message);
+    assert.equal(
+      (await upstreamTaskOf(taskId)).body.input['prompt'],
+      'A street market, FAIL_CONTENT',
+    );
+    assert.equal(downloaded.length, seenBefore, 'nothing to download');
+  });
+
+  it('upstream create and query faults are absorbed: the SDK sees only success', async () => {
+    const before = sim.stats().faultsInjected;
+    sim.setFaults({
+      create: { queue: ['error5xx', 'rate429', 'reset', { kind: 'error5xx', status: 503 }] },
+      query: { queue: ['error5xx', 'malformedJson', 'rate429', 'reset'] },
+    });
+    try {
+      const result = await generateVideo({
+        model: alibaba().video('wan2.6-t2v'),
+        ...T2V,
+        prompt: 'Waves against a breakwater, through faults.',
+        duration: 2,
+        download,
+      });
+      await checkRelayed(result);
+      const after = sim.stats();
+      for (const kind of ['error5xx', 'rate429', 'reset', 'malformedJson'] as const)
+        assert.ok(after.faultsInjected[kind] > before[kind], `fault ${kind} was exercised`);
+      assert.deepEqual(after.duplicateClientRequestIds, [], 'one upstream task per vidgate task');
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
+  it('a create the upstream refuses after vidgate accepted it ends FAILED with its message', async () => {
+    // wan2.6-r2v-flash is not offered in Virginia (reference §1): an account there refuses it.
+    // A vidgate of its own, so that its only channel is that account.
+    const usKey = 'sk-sim-us-0123456789';
+    const virginia = await startDashScopeSimulator({
+      region: 'virginia',
+      accounts: [{ id: 'acct-us', region: 'virginia', keys: [usKey] }],
+      durations: { queueMs: 100, runMs: 300 },
+    });
+    let us: TestVidgate | undefined;
+    try {
+      us = await startTestVidgate({
+        env: {
+          DASHSCOPE_API_KEY: usKey,
+          DASHSCOPE_HTTP_BASE_URL: virginia.url,
+          VIDGATE_MEDIA_ALLOW_HOSTS: new URL(mediaUrl).host,
+          VIDGATE_UPSTREAM_TIMEOUT_SECONDS: '30',
+        },
+      });
+      const client = createAlibaba({ videoBaseURL: us.url, apiKey: us.token });
+      const err = await rejectionOf(
+        generateVideo({
+          model: client.video('wan2.6-r2v-flash'),
+          prompt: 'character1 waves.',
+          inputReferences: [`${mediaUrl}/ref.jpg`],
+          duration: 2,
+          providerOptions: { alibaba: POLL },
+          download,
+        }),
+        'a model the region lacks',
+      );
+      const { taskId, message } = failedTaskOf(err);
+      const task = taskBodySchema.parse((await us.api('GET', `/api/v1/tasks/${taskId}`)).json);
+      assert.equal(task.output.task_status, 'FAILED');
+      assert.equal(task.output.code, 'InvalidParameter');
+      assert.equal(task.output.message, 'Model not exist.', 'the upstream message, unchanged');
+      assert.ok(message.endsWith(`. ${task.output.message}`), message);
+      assert.equal(virginia.stats().accounts['acct-us']?.createRequests, 1, 'sent there once');
+      assert.equal(virginia.stats().accounts['acct-us']?.tasksCreated, 0);
+    } finally {
+      await us?.stop();
+      await virginia.close();
+    }
   });
 });

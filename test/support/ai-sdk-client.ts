@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import type { TestVidgate } from '../e2e/helpers.js';
 
+/** Polling as the SDK does by default (10 min): a busy machine must not fail a test for slowness. */
+export const SDK_POLL = { pollIntervalMs: 100, pollTimeoutMs: 600_000 };
+
 /**
  * Pieces shared by tests that drive vidgate with the Vercel AI SDK (`@ai-sdk/alibaba` + `ai`).
  *
@@ -50,4 +53,16 @@ export async function simTasksOverHttp(simOrigin: string): Promise<SimTaskSeen[]
   const res = await fetch(`${simOrigin}/__sim/tasks`);
   assert.equal(res.status, 200, 'the simulator lists its tasks');
   return z.object({ tasks: z.array(simTaskSchema) }).parse(await res.json()).tasks;
+}
+
+/** Create requests the simulator's account saw, whatever it answered (`GET /__sim/stats`). */
+export async function simCreateRequests(simOrigin: string, accountId: string): Promise<number> {
+  const res = await fetch(`${simOrigin}/__sim/stats`);
+  assert.equal(res.status, 200, 'the simulator reports its stats');
+  const stats = z
+    .object({ accounts: z.record(z.string(), z.object({ createRequests: z.number() })) })
+    .parse(await res.json());
+  const account = stats.accounts[accountId];
+  assert.ok(account, `the simulator knows account ${accountId}`);
+  return account.createRequests;
 }
