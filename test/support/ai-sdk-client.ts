@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { get } from 'node:http';
+import { AISDKError, APICallError } from 'ai';
 import { z } from 'zod';
-import type { TestVidgate } from '../e2e/helpers.js';
+import { errorBodySchema, type ErrorBodyJson, type TestVidgate } from '../e2e/helpers.js';
 
 /** Polling as the SDK does by default (10 min): a busy machine must not fail a test for slowness. */
 export const SDK_POLL = { pollIntervalMs: 100, pollTimeoutMs: 600_000 };
@@ -36,6 +38,28 @@ export async function rejectionOf(p: Promise<unknown>, what: string): Promise<un
   );
 }
 
+/**
+ * GET on a connection of its own: the simulator is a plain node:http server that drops idle
+ * keep-alive connections after 5 s, and a pooled one reused just then fails the request.
+ */
+function getJson(url: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          assert.equal(res.statusCode, 200, `GET ${url}`);
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 const simTaskSchema = z.object({
   taskId: z.string(),
   accountId: z.string(),
@@ -50,19 +74,36 @@ export type SimTaskSeen = z.infer<typeof simTaskSchema>;
 
 /** Every task the simulator made, read over its HTTP inspection API (`GET /__sim/tasks`). */
 export async function simTasksOverHttp(simOrigin: string): Promise<SimTaskSeen[]> {
-  const res = await fetch(`${simOrigin}/__sim/tasks`);
-  assert.equal(res.status, 200, 'the simulator lists its tasks');
-  return z.object({ tasks: z.array(simTaskSchema) }).parse(await res.json()).tasks;
+  const json = await getJson(`${simOrigin}/__sim/tasks`);
+  return z.object({ tasks: z.array(simTaskSchema) }).parse(json).tasks;
 }
 
 /** Create requests the simulator's account saw, whatever it answered (`GET /__sim/stats`). */
 export async function simCreateRequests(simOrigin: string, accountId: string): Promise<number> {
-  const res = await fetch(`${simOrigin}/__sim/stats`);
-  assert.equal(res.status, 200, 'the simulator reports its stats');
   const stats = z
     .object({ accounts: z.record(z.string(), z.object({ createRequests: z.number() })) })
-    .parse(await res.json());
+    .parse(await getJson(`${simOrigin}/__sim/stats`));
   const account = stats.accounts[accountId];
   assert.ok(account, `the simulator knows account ${accountId}`);
   return account.createRequests;
+}
+
+/** The APICallError the SDK threw, with vidgate's DashScope error body in it. */
+export function readApiError(err: unknown, status: number): ErrorBodyJson {
+  assert.ok(APICallError.isInstance(err), `an APICallError, got ${String(err)}`);
+  assert.equal(err.statusCode, status, err.message);
+  assert.equal(err.isRetryable, false, 'the SDK does not retry it');
+  const body = errorBodySchema.parse(JSON.parse(err.responseBody ?? ''));
+  assert.equal(err.message, body.message, 'the SDK reports DashScope’s message');
+  return body;
+}
+
+/** The task id in the SDK's ALIBABA_VIDEO_GENERATION_FAILED message ("… Task ID: <id>. …"). */
+export function failedTaskOf(err: unknown): { taskId: string; message: string } {
+  assert.ok(AISDKError.isInstance(err), `an AISDKError, got ${String(err)}`);
+  assert.ok(!APICallError.isInstance(err), 'not a request error: the create was accepted');
+  assert.equal(err.name, 'ALIBABA_VIDEO_GENERATION_FAILED', err.message);
+  const m = /Task ID: (task_\w+)\. /.exec(err.message);
+  assert.ok(m?.[1], `the message names the task: ${err.message}`);
+  return { taskId: m[1], message: err.message };
 }
