@@ -1,4 +1,4 @@
-import type { ModelMode } from '../models/model-table.js';
+import type { ModelMode, TaskGroup } from '../models/model-table.js';
 
 /** The public create routes (seed pages) and the model mode each accepts. */
 export const CREATE_ROUTES: ReadonlyArray<{ path: string; mode: ModelMode }> = [
@@ -12,9 +12,9 @@ export const NATIVE_PREFIX = '/api/v1';
 
 /**
  * DashScope's two create paths. The model, not the path, picks the mode; a path serves the
- * models DashScope serves there (the SDKs switch to `image2video` for kf2v models).
+ * models whose task group it names (the model table's `taskGroup`).
  */
-export type NativeTaskGroup = 'video-generation' | 'image2video';
+export type NativeTaskGroup = TaskGroup;
 
 export const NATIVE_CREATE_ROUTES: ReadonlyArray<{ path: string; group: NativeTaskGroup }> = [
   {
@@ -32,11 +32,6 @@ export const UPLOAD_FORM_PATH = '/uploads/form';
 
 /** The native task query; the seed face's `/task/{id}` answers the same body. */
 export const NATIVE_TASK_PATH = `${NATIVE_PREFIX}/tasks/:taskId`;
-
-/** The create path a model lives on at DashScope: first+last frame, s2v and animate models use image2video. */
-export function nativeGroupOf(modelName: string): NativeTaskGroup {
-  return /kf2v|s2v|animate/i.test(modelName) ? 'image2video' : 'video-generation';
-}
 
 /** DashScope answers its paths with and without a trailing slash; Fastify needs both. */
 export function withTrailingSlash(path: string): [string, string] {

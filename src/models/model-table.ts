@@ -10,6 +10,18 @@ export type ResolutionTier = (typeof RESOLUTION_TIERS)[number];
 export const MODEL_MODES = ['first-frame', 'references', 'text'] as const;
 export type ModelMode = (typeof MODEL_MODES)[number];
 
+/**
+ * DashScope's create paths are `/api/v1/services/aigc/<task group>/video-synthesis`; the group is
+ * the model's (reference §1; families §1.1: kf2v, s2v and animate live under `image2video`).
+ */
+export const TASK_GROUPS = ['video-generation', 'image2video'] as const;
+export type TaskGroup = (typeof TASK_GROUPS)[number];
+
+/** A model's create path below DashScope's `/api/v1`, where its own SDKs send it. */
+export function createPathOf(m: Pick<ModelSpec, 'taskGroup'>): string {
+  return `/services/aigc/${m.taskGroup}/video-synthesis`;
+}
+
 /** How people call each mode, for messages and docs. */
 export const MODE_LABELS: Readonly<Record<ModelMode, string>> = {
   'first-frame': 'image-to-video (first frame)',
@@ -77,6 +89,8 @@ export interface SeedRule {
 export interface ModelSpec {
   readonly name: string;
   readonly mode: ModelMode;
+  /** where DashScope takes its creates (`createPathOf`) */
+  readonly taskGroup: TaskGroup;
   readonly durations: DurationRule;
   readonly output: OutputRule;
   readonly media: InputMediaRules;
@@ -146,6 +160,7 @@ export const REFERENCE_INPUT: ReferenceInputRule = {
 };
 
 const common = {
+  taskGroup: 'video-generation',
   promptMaxChars: 1500,
   negativePromptMaxChars: 500,
   seed: { min: 0, max: 2147483647 },

@@ -2,6 +2,7 @@ import { CREATE_ROUTES } from '../contract/routes.js';
 import { PROMPT_REFUSE_FACTOR } from './request-bounds.js';
 import { DECISIONS, SEED_DEVIATIONS, type Decision } from './model-decisions.js';
 import {
+  createPathOf,
   describeDurations,
   MODE_LABELS,
   MODEL_MODES,
@@ -177,7 +178,7 @@ function modelSection(m: ModelSpec): string[] {
   return [
     `### ${m.name}`,
     '',
-    `${capitalise(MODE_LABELS[m.mode])} model, served on ${code(routeOf(m.mode))}.`,
+    `${capitalise(MODE_LABELS[m.mode])} model, served on ${code(routeOf(m.mode))} and on DashScope's own path ${code(`/api/v1${createPathOf(m)}`)}.`,
     '',
     ...inputLines(m),
     ...parameterLines(m),

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   NATIVE_CREATE_ROUTES,
-  nativeGroupOf,
+  NATIVE_PREFIX,
   withTrailingSlash,
   type NativeTaskGroup,
 } from '../../contract/routes.js';
-import { findModel, MODELS, type ModelMode } from '../../models/model-table.js';
+import { createPathOf, findModel, MODELS, type ModelMode } from '../../models/model-table.js';
 import { describeType, showValue } from '../../models/request-problem.js';
 import { parseBoundedJson } from '../../shared/json-depth.js';
 import { LargeJsonBody } from '../../tasks/create-intake.js';
@@ -26,7 +26,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function servedOn(group: NativeTaskGroup): string[] {
-  return MODELS.filter((m) => nativeGroupOf(m.name) === group).map((m) => m.name);
+  return MODELS.filter((m) => m.taskGroup === group).map((m) => m.name);
 }
 
 function describeServed(group: NativeTaskGroup): string {
@@ -80,11 +80,10 @@ function modeOf(group: NativeTaskGroup, body: unknown): { mode: ModelMode; body:
       `Model ${showValue(name)} is not supported; ${describeServed(group)}.`,
     );
   }
-  const home = nativeGroupOf(model.name);
-  if (home !== group) {
+  if (model.taskGroup !== group) {
     throw new ApiError(
       'InvalidParameter',
-      `Model ${model.name} is served on /api/v1/services/aigc/${home}/video-synthesis, not on this path.`,
+      `Model ${model.name} is served on ${NATIVE_PREFIX}${createPathOf(model)}, not on this path.`,
     );
   }
   return { mode: model.mode, body: value };

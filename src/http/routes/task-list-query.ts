@@ -7,7 +7,7 @@ import {
   WIRE_TASK_STATUSES,
   type WireTaskStatus,
 } from '../../tasks/status.js';
-import { nativeGroupOf } from '../../contract/routes.js';
+import { findModel } from '../../models/model-table.js';
 import { ApiError } from '../errors.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -140,7 +140,7 @@ export function renderTaskList(
       api_key_id: r.tokenId,
       caller_uid: r.accountId,
       caller_parent_id: r.accountId,
-      user_api_unique_key: `apikey:v1:aigc:${nativeGroupOf(r.model)}:video-synthesis:${r.model}`,
+      user_api_unique_key: `apikey:v1:aigc:${findModel(r.model)?.taskGroup ?? 'video-generation'}:video-synthesis:${r.model}`,
       gmt_create: Number(r.createdAt),
       ...(r.scheduledAt !== null ? { start_time: Number(r.scheduledAt) } : {}),
       ...(isTerminal(r.state) ? { end_time: Number(r.finishedAt ?? r.updatedAt) } : {}),

@@ -8,6 +8,7 @@ import {
   type OpenedMedia,
 } from '../../media/media-fetcher.js';
 import { mediaUrlKind } from '../../models/media-url.js';
+import { createPathOf } from '../../models/model-table.js';
 import { mediaUrlsOf, type TaskRequest } from '../../models/task-request.js';
 import { ProviderError } from '../provider-error.js';
 import type {
@@ -152,7 +153,8 @@ export class DashScopeClient implements VideoProvider {
       : req.body;
     const res = await this.call(
       'create',
-      '/services/aigc/video-generation/video-synthesis',
+      // each model at its own path: kf2v, s2v and animate live under image2video
+      createPathOf(req.spec),
       {
         method: 'POST',
         headers: {
