@@ -55,7 +55,7 @@ export class UploadAwareFetcher implements MediaFetcher {
     const up = await this.uploads.open(url);
     if (!up) throw new MediaFetchError('InvalidParameter', GONE);
     if (up.bytes > maxBytes) {
-      destroy(up.body);
+      up.body.destroy();
       throw new MediaFetchError(
         'InvalidParameter',
         `The file is larger than ${formatBytes(maxBytes)}.`,
@@ -63,8 +63,4 @@ export class UploadAwareFetcher implements MediaFetcher {
     }
     return up;
   }
-}
-
-function destroy(body: Readable): void {
-  body.destroy();
 }

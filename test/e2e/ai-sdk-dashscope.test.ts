@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createAlibaba } from '@ai-sdk/alibaba';
 import { experimental_generateVideo as generateVideo, type GenerateVideoResult } from 'ai';
@@ -14,16 +12,12 @@ import {
   sdkDownload,
   simCreateRequests,
   simTasksOverHttp,
+  startMediaHost,
+  type MediaHost,
   type SimTaskSeen,
 } from '../support/ai-sdk-client.js';
 import { REFUSALS, T2V } from '../support/ai-sdk-refusals.js';
-import {
-  imageDataUri,
-  randomText,
-  startTestVidgate,
-  taskBodySchema,
-  type TestVidgate,
-} from './helpers.js';
+import { randomText, startTestVidgate, taskBodySchema, type TestVidgate } from './helpers.js';
 
 /**
  * The Vercel AI SDK's Alibaba provider, pointed at vidgate by `videoBaseURL` and key alone,
@@ -41,10 +35,9 @@ const KEY = 'sk-sim-aisdk-0123456789';
 
 let sim: DashScopeSimulator;
 let s: TestVidgate;
-let media: Server;
+let host: MediaHost;
 let mediaUrl: string;
 let frameBytes: Buffer;
-let refBytes: Buffer;
 const downloaded: string[] = [];
 const download = sdkDownload(() => s, downloaded);
 
@@ -90,21 +83,9 @@ async function checkRelayed(result: GenerateVideoResult): Promise<SimTaskSeen> {
 }
 
 before(async () => {
-  const [frame, ref] = await Promise.all([
-    imageDataUri(640, 360, 'png'),
-    imageDataUri(480, 480, 'jpeg', 'mandelbrot'),
-  ]);
-  frameBytes = Buffer.from(frame.slice(frame.indexOf(',') + 1), 'base64');
-  refBytes = Buffer.from(ref.slice(ref.indexOf(',') + 1), 'base64');
   // a media host on loopback for the URL inputs; vidgate is told it may fetch from it
-  media = createServer((req, res) => {
-    const [type, bytes] =
-      req.url === '/frame.png' ? ['image/png', frameBytes] : ['image/jpeg', refBytes];
-    res.writeHead(200, { 'content-type': type, 'content-length': bytes.length }).end(bytes);
-  });
-  await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-  const port = (media.address() as AddressInfo).port;
-  mediaUrl = `http://127.0.0.1:${port}`;
+  host = await startMediaHost();
+  ({ frameBytes, url: mediaUrl } = host);
   sim = await startDashScopeSimulator({
     accounts: [{ id: 'acct-a', region: 'beijing', keys: [KEY] }],
     durations: { queueMs: [100, 300], runMs: [300, 800] },
@@ -113,7 +94,7 @@ before(async () => {
     env: {
       DASHSCOPE_API_KEY: KEY,
       DASHSCOPE_HTTP_BASE_URL: sim.url,
-      VIDGATE_MEDIA_ALLOW_HOSTS: `127.0.0.1:${port}`,
+      VIDGATE_MEDIA_ALLOW_HOSTS: host.hostPort,
       // generous: a busy machine answers slowly, and a timeout would only add retries
       VIDGATE_UPSTREAM_TIMEOUT_SECONDS: '30',
       // a create cut by a reset is looked for in the task list this long before it is resent
@@ -125,7 +106,7 @@ before(async () => {
 after(async () => {
   await s?.stop();
   await sim?.close();
-  await new Promise<void>((resolve) => media?.close(() => resolve()));
+  await host?.close();
 });
 
 void describe('AI SDK (@ai-sdk/alibaba) against vidgate relaying to DashScope (simulator)', () => {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createAlibaba } from '@ai-sdk/alibaba';
 import {
@@ -9,7 +7,8 @@ import {
   experimental_generateVideo as generateVideo,
   type GenerateVideoResult,
 } from 'ai';
-import { imageDataUri, startTestVidgate, taskBodySchema, type TestVidgate } from './helpers.js';
+import { startMediaHost, type MediaHost } from '../support/ai-sdk-client.js';
+import { startTestVidgate, taskBodySchema, type TestVidgate } from './helpers.js';
 
 /**
  * A real DashScope client, the Vercel AI SDK's Alibaba provider (`@ai-sdk/alibaba` with `ai`),
@@ -28,10 +27,9 @@ const POLL = { pollIntervalMs: 100, pollTimeoutMs: 600_000 };
 const MP4_BRAND = 'ftyp';
 
 let s: TestVidgate;
-let media: Server;
+let host: MediaHost;
 let mediaUrl: string;
 let frameBytes: Buffer;
-let refBytes: Buffer;
 /** every link the SDK asked to download */
 const downloaded: string[] = [];
 
@@ -72,29 +70,17 @@ async function checkResult(result: GenerateVideoResult): Promise<void> {
 }
 
 before(async () => {
-  const [frame, ref] = await Promise.all([
-    imageDataUri(640, 360, 'png'),
-    imageDataUri(480, 480, 'jpeg', 'mandelbrot'),
-  ]);
-  frameBytes = Buffer.from(frame.slice(frame.indexOf(',') + 1), 'base64');
-  refBytes = Buffer.from(ref.slice(ref.indexOf(',') + 1), 'base64');
   // a media host on loopback for the URL inputs; vidgate is told it may fetch from it
-  media = createServer((req, res) => {
-    const [type, bytes] =
-      req.url === '/frame.png' ? ['image/png', frameBytes] : ['image/jpeg', refBytes];
-    res.writeHead(200, { 'content-type': type, 'content-length': bytes.length }).end(bytes);
-  });
-  await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-  const port = (media.address() as AddressInfo).port;
-  mediaUrl = `http://127.0.0.1:${port}`;
+  host = await startMediaHost();
+  ({ frameBytes, url: mediaUrl } = host);
   s = await startTestVidgate({
-    env: { VIDGATE_SANDBOX_TIME_SCALE: '0.05', VIDGATE_MEDIA_ALLOW_HOSTS: `127.0.0.1:${port}` },
+    env: { VIDGATE_SANDBOX_TIME_SCALE: '0.05', VIDGATE_MEDIA_ALLOW_HOSTS: host.hostPort },
   });
 });
 
 after(async () => {
   await s?.stop();
-  await new Promise<void>((resolve) => media?.close(() => resolve()));
+  await host?.close();
 });
 
 void describe('AI SDK (@ai-sdk/alibaba) against vidgate', () => {

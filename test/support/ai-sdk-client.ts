@@ -1,8 +1,48 @@
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AISDKError, APICallError } from 'ai';
 import { z } from 'zod';
-import { errorBodySchema, type ErrorBodyJson, type TestVidgate } from '../e2e/helpers.js';
+import {
+  errorBodySchema,
+  imageDataUri,
+  type ErrorBodyJson,
+  type TestVidgate,
+} from '../e2e/helpers.js';
+
+/** The images the AI SDK tests send, and a loopback host serving them for the URL inputs. */
+export interface MediaHost {
+  /** `http://127.0.0.1:<port>`: `/frame.png` is the frame, any other path the reference */
+  url: string;
+  /** `127.0.0.1:<port>`, for VIDGATE_MEDIA_ALLOW_HOSTS */
+  hostPort: string;
+  frameBytes: Buffer;
+  refBytes: Buffer;
+  close(): Promise<void>;
+}
+
+export async function startMediaHost(): Promise<MediaHost> {
+  const [frame, ref] = await Promise.all([
+    imageDataUri(640, 360, 'png'),
+    imageDataUri(480, 480, 'jpeg', 'mandelbrot'),
+  ]);
+  const frameBytes = Buffer.from(frame.slice(frame.indexOf(',') + 1), 'base64');
+  const refBytes = Buffer.from(ref.slice(ref.indexOf(',') + 1), 'base64');
+  const server = createServer((req, res) => {
+    const [type, bytes] =
+      req.url === '/frame.png' ? ['image/png', frameBytes] : ['image/jpeg', refBytes];
+    res.writeHead(200, { 'content-type': type, 'content-length': bytes.length }).end(bytes);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const hostPort = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://${hostPort}`,
+    hostPort,
+    frameBytes,
+    refBytes,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 /** Polling as the SDK does by default (10 min): a busy machine must not fail a test for slowness. */
 export const SDK_POLL = { pollIntervalMs: 100, pollTimeoutMs: 600_000 };
