@@ -57,8 +57,11 @@ describe('DashScope channel against the simulator', () => {
 
     it('never exceeds 5 submits/s, 5 running or 20 queries/s, and every task succeeds once', async () => {
       const ids = await Promise.all(Array.from({ length: 200 }, () => submit(vg, image)));
+      // the test is about limits and exactly-once, not speed: 200 tasks at 5 submits/s took
+      // 130 s alone with two busy loops on 2 cores and over 240 s inside the busy full suite, so
+      // the wait is the SDKs' own 10 minutes (speed is measured in bench/, not here)
       const done = await Promise.all(
-        ids.map((id) => vg.waitForTask(id, ['SUCCEEDED', 'FAILED'], 240_000)),
+        ids.map((id) => vg.waitForTask(id, ['SUCCEEDED', 'FAILED'], 600_000)),
       );
       for (const d of done)
         assert.equal(d.body.output.task_status, 'SUCCEEDED', JSON.stringify(d.body));
