@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { TokenService } from './auth/token-service.js';
 import { announceFirstToken, bootstrap } from './bootstrap.js';
 import type { ChannelService } from './channels/channel-service.js';
+import { ChannelPool } from './channels/channel-pool.js';
+import { ModelAvailability } from './channels/model-availability.js';
 import { ensureStartupChannels } from './channels/startup-channels.js';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
@@ -88,6 +90,15 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
       )
     : null;
   const publicUrl = new PublicUrl(config);
+  // the API's own view of the channels, to refuse at once a model no channel can run
+  const apiChannels = serving
+    ? new ChannelPool(
+        s.channelStore,
+        s.buildProvider,
+        (row, def) => s.channels.readSettings(row, def),
+        logger,
+      )
+    : null;
   const app = serving
     ? createApp(
         {
@@ -100,6 +111,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
             ...(intake ? { parseLarge: intake.run.bind(intake) } : {}),
             onCreated: () => due.ring(),
             uploads: s.uploads,
+            ...(apiChannels ? { availability: new ModelAvailability(apiChannels, clock) } : {}),
           }),
           uploads: s.uploads,
           storage: s.storage,
@@ -151,6 +163,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
       if (stopped) return;
       stopped = true;
       await app?.close();
+      await apiChannels?.close();
       await intake?.close();
       await workers?.stop();
       await s.close();

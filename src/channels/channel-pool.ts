@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from '../shared/logger.js';
 import type { ProviderDefinition, VideoProvider } from '../providers/provider.js';
+import { findModel } from '../models/model-table.js';
 import { findProvider } from '../providers/registry.js';
 import type { ChannelRow, ChannelStore } from '../store/channel-store.js';
 import { channelLimitsSchema, type ChannelLimits } from './channel-limits.js';
@@ -97,10 +98,7 @@ export class ChannelPool {
   /** Channels that may take `model` now: highest priority first, weighted-random within one. */
   candidates(model: string, now: number, random: () => number = Math.random): Channel[] {
     const usable = this.all().filter(
-      (c) =>
-        c.enabled &&
-        (c.pausedUntil === null || c.pausedUntil <= now) &&
-        (c.models.includes('*') || c.models.includes(model)),
+      (c) => c.enabled && (c.pausedUntil === null || c.pausedUntil <= now) && serves(c, model),
     );
     const byPriority = new Map<number, Channel[]>();
     for (const c of usable) byPriority.set(c.priority, [...(byPriority.get(c.priority) ?? []), c]);
@@ -121,6 +119,13 @@ export class ChannelPool {
   async close(): Promise<void> {
     for (const { provider } of this.instances.values()) await provider.close?.();
   }
+}
+
+/** Whether a channel takes a model: it lists it (or `*`) and its upstream offers it. */
+export function serves(c: Channel, model: string): boolean {
+  if (!c.models.includes('*') && !c.models.includes(model)) return false;
+  const spec = findModel(model);
+  return !spec || !c.provider.modelIdFor || c.provider.modelIdFor(spec) !== null;
 }
 
 function weightedShuffle(items: Channel[], random: () => number): Channel[] {

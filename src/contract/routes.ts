@@ -5,7 +5,17 @@ export const CREATE_ROUTES: ReadonlyArray<{ path: string; mode: ModelMode }> = [
   { path: '/task/bailian/image2video', mode: 'first-frame' },
   { path: '/task/bailian/ref2video', mode: 'references' },
   { path: '/task/bailian/text2video', mode: 'text' },
+  // the modes the seed pages lack, named in their style (docs/models.md)
+  { path: '/task/bailian/kf2video', mode: 'first-last-frame' },
+  { path: '/task/bailian/videoedit', mode: 'video-edit' },
+  { path: '/task/bailian/speech2video', mode: 'speech' },
+  { path: '/task/bailian/animate', mode: 'animate' },
 ];
+
+/** The seed route whose own mode is `mode` (every mode has one). */
+export function seedRouteOf(mode: ModelMode): string {
+  return `POST ${CREATE_ROUTES.find((r) => r.mode === mode)?.path ?? '/task/bailian/image2video'}`;
+}
 
 /** DashScope's own paths (reference §1), where its SDKs send requests; the native face. */
 export const NATIVE_PREFIX = '/api/v1';

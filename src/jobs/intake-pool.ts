@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ModelMode } from '../models/model-table.js';
+import type { CreateScope } from '../models/validate-request.js';
 import type { Intake } from '../tasks/create-intake.js';
 import type { IntakeAnswer, IntakeJob, IntakeSetup } from './intake-thread.js';
 
@@ -77,7 +77,7 @@ export class IntakePool {
     else worker.postMessage(message);
   }
 
-  run(taskId: string, mode: ModelMode, bytes: Uint8Array): Promise<Intake> {
+  run(taskId: string, mode: CreateScope, bytes: Uint8Array): Promise<Intake> {
     return new Promise((done) => {
       const job = { taskId, mode, bytes };
       const worker = this.idle.pop();

@@ -26,13 +26,13 @@ export type IntakeSetup = z.infer<typeof intakeSetupSchema>;
 const jobSchema = z.object({
   seq: z.number(),
   taskId: z.string(),
-  mode: z.enum(MODEL_MODES),
+  mode: z.enum([...MODEL_MODES, 'native']),
   bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array),
 });
 export interface IntakeJob {
   seq: number;
   taskId: string;
-  mode: (typeof MODEL_MODES)[number];
+  mode: (typeof MODEL_MODES)[number] | 'native';
   bytes: Uint8Array;
 }
 export interface IntakeAnswer {

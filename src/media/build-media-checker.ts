@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findModel } from '../models/model-table.js';
+import { modelMediaFields, modelMediaTogether } from './model-media.js';
 import type { MediaTools } from './ffmpeg.js';
 import type { MediaFetcher } from './media-fetcher.js';
 import { CheckedMediaStore } from './checked-media.js';
@@ -39,6 +40,8 @@ export function buildMediaChecker(
       const spec = findModel(m);
       return spec ? mediaRulesFromTable(spec.media) : DASHSCOPE_MEDIA_RULES;
     },
+    fieldsOf: modelMediaFields,
+    together: modelMediaTogether,
   });
   return { fetcher, media, checkedMedia };
 }

@@ -17,7 +17,7 @@ export type VideoFormat = 'mp4' | 'mov';
 export type MediaFormat = ImageFormat | AudioFormat | VideoFormat;
 
 /** What a request field may hold: img_url an image, audio_url audio, a reference either. */
-export type MediaKind = 'image' | 'audio' | 'image-or-video';
+export type MediaKind = 'image' | 'audio' | 'video' | 'image-or-video';
 
 /** Upstream limits on input media; DASHSCOPE_MEDIA_RULES (media-checker.ts) has DashScope's. */
 export interface MediaRules {
@@ -51,6 +51,8 @@ export type MediaInfo =
       width: number;
       height: number;
       durationSec: number;
+      /** the file has a sound track (an edit may keep it, families §2.4) */
+      hasAudio: boolean;
     };
 
 export type MediaProblemCode = 'InvalidParameter' | 'InvalidURL';
@@ -134,6 +136,7 @@ function expectedText(kind: MediaKind, rules: MediaRules): string {
   };
   if (kind === 'image') return `image (${list(rules.image.formats)})`;
   if (kind === 'audio') return `audio file (${list(rules.audio.formats)})`;
+  if (kind === 'video') return `video (${list(rules.video.formats)})`;
   return `image or video (${list([...rules.image.formats, ...rules.video.formats])})`;
 }
 
@@ -270,6 +273,7 @@ export async function checkMediaSource(
     width: probe.video.width,
     height: probe.video.height,
     durationSec: probe.durationSec,
+    hasAudio: probe.audio !== null,
   };
   return outOfRange(probe.durationSec) ?? { ok: true, info };
 }

@@ -15,7 +15,8 @@ import {
   type MediaRules,
 } from './inline-media.js';
 import { mediaUrlKind, MEDIA_URL_FORMS } from '../models/media-url.js';
-import { DASHSCOPE_MEDIA_RULES } from './media-rules.js';
+import { DASHSCOPE_MEDIA_RULES, slotRules } from './media-rules.js';
+import type { ImageInputRule, TimedInputRule } from '../models/model-table.js';
 import { MediaFetchError, type MediaFetcher } from './media-fetcher.js';
 import { readHead } from './sniff.js';
 
@@ -33,6 +34,8 @@ export { DASHSCOPE_MEDIA_RULES, mediaRulesFromTable } from './media-rules.js';
 export interface MediaBody {
   model: string;
   input: Record<string, unknown>;
+  /** some rules read a parameter too (a first clip against `duration`) */
+  parameters?: Record<string, unknown>;
 }
 
 export interface MediaField {
@@ -40,7 +43,15 @@ export interface MediaField {
   field: string;
   url: string;
   kind: MediaKind;
+  /** the field's own limits (models/media-slot.ts); the model's rules when absent */
+  limits?: ImageInputRule | TimedInputRule;
 }
+
+/** A rule over all of a body's checked media together (total seconds, a clip vs the length). */
+export type MediaTogetherCheck = (
+  body: MediaBody,
+  media: ReadonlyArray<{ field: MediaField; info: MediaInfo }>,
+) => { code: 'InvalidParameter' | 'InvalidURL'; message: string } | null;
 
 export interface CheckedMedia {
   field: string;
@@ -71,6 +82,10 @@ export interface MediaCheckerOptions {
   rulesFor?: (model: string) => MediaRules;
   /** where checkRemote keeps the checked copies of a task that asks for it (ADR 0009) */
   checked?: CheckedMediaStore;
+  /** the media fields of a body (the model family's slots); wan2.6's flat fields unless set */
+  fieldsOf?: (body: MediaBody) => readonly MediaField[];
+  /** the model's rules over all its media once read */
+  together?: MediaTogetherCheck;
 }
 
 // the one reading of a media field's form (models/media-url.ts), shared with validation
@@ -126,10 +141,18 @@ function tooManyVideos(count: number, rules: MediaRules) {
 export class MediaChecker {
   private readonly rulesFor: (model: string) => MediaRules;
   private readonly tempDir: string;
+  /** the media fields of a body, as the model's family reads them */
+  readonly fieldsOf: (body: MediaBody) => readonly MediaField[];
 
   constructor(private readonly options: MediaCheckerOptions) {
     this.rulesFor = options.rulesFor ?? (() => DASHSCOPE_MEDIA_RULES);
     this.tempDir = options.tempDir ?? tmpdir();
+    this.fieldsOf = options.fieldsOf ?? mediaFields;
+  }
+
+  /** True when the body has http(s) media or uploads that checkRemote must read before dispatch. */
+  hasRemote(body: MediaBody): boolean {
+    return this.fieldsOf(body).some((f) => !isDataUri(f.url) && !isOssUrl(f.url));
   }
 
   /**
@@ -138,9 +161,10 @@ export class MediaChecker {
    */
   async checkInline(body: MediaBody, rules = this.rulesFor(body.model)): Promise<InlineVerdict> {
     const media: CheckedMedia[] = [];
-    for (const f of mediaFields(body)) {
+    for (const f of this.fieldsOf(body)) {
       if (isDataUri(f.url)) {
-        const r = await checkInlineMedia(f.field, f.url, f.kind, rules, this.options.tools);
+        const own = slotRules(f, rules);
+        const r = await checkInlineMedia(f.field, f.url, f.kind, own, this.options.tools);
         if (!r.ok) return r;
         media.push({ field: f.field, info: r.info });
         continue;
@@ -189,7 +213,9 @@ export class MediaChecker {
     let videos = 0;
     let dir: string | null = null;
     try {
-      for (const [i, f] of mediaFields(body).entries()) {
+      const fields = this.fieldsOf(body);
+      const read: Array<{ field: MediaField; info: MediaInfo }> = [];
+      for (const [i, f] of fields.entries()) {
         signal?.throwIfAborted();
         if (isOssUrl(f.url)) continue;
         if (isDataUri(f.url)) {
@@ -200,8 +226,15 @@ export class MediaChecker {
         }
         dir ??= store ? await store.stage() : await mkdtemp(join(this.tempDir, 'vidgate-media-'));
         const name = `media-${i}`;
-        const verdict = await this.checkOne(f, join(dir, name), rules, !store, signal);
+        const verdict = await this.checkOne(
+          f,
+          join(dir, name),
+          slotRules(f, rules),
+          !store,
+          signal,
+        );
         if (!verdict.ok) return verdict;
+        read.push({ field: f, info: verdict.info });
         if (verdict.info.kind === 'video') videos++;
         media.push({ field: f.field, info: verdict.info });
         kept.push({
@@ -213,6 +246,9 @@ export class MediaChecker {
         });
       }
       if (videos > rules.video.maxCount) return tooManyVideos(videos, rules);
+      // rules over media together judge only what was read here (data: URIs were judged alone)
+      const together = this.options.together?.(body, read);
+      if (together) return { ok: false, ...together };
       if (store && keepFor !== undefined && dir !== null) {
         await store.commit(keepFor, dir, kept);
         dir = null;
@@ -240,7 +276,9 @@ export class MediaChecker {
         ? rules.image.maxBytes
         : f.kind === 'audio'
           ? rules.audio.maxBytes
-          : Math.max(rules.image.maxBytes, rules.video.maxBytes);
+          : f.kind === 'video'
+            ? rules.video.maxBytes
+            : Math.max(rules.image.maxBytes, rules.video.maxBytes);
     let size: number;
     try {
       ({ bytes: size } = await this.options.fetcher.fetchToFile(f.url, path, { maxBytes, signal }));

@@ -5,7 +5,7 @@ import {
   type InputMediaRules,
   type TimedInputRule,
 } from '../models/model-table.js';
-import type { MediaFormat, MediaRules } from './inline-media.js';
+import type { MediaFormat, MediaKind, MediaRules } from './inline-media.js';
 
 const FORMAT_NAMES: Record<string, MediaFormat> = {
   jpeg: 'jpeg',
@@ -79,4 +79,16 @@ export function mediaRulesFromTable(media: InputMediaRules): MediaRules {
         }
       : d.video,
   };
+}
+
+/** The limits of one media slot: its field's own (`limits`), else the model's. */
+export function slotRules(
+  slot: { kind: MediaKind; limits?: ImageInputRule | TimedInputRule },
+  base: MediaRules,
+): MediaRules {
+  const l = slot.limits;
+  if (!l) return base;
+  if ('minSidePx' in l) return { ...base, image: imageRules(l) };
+  if (slot.kind === 'audio') return { ...base, audio: timedRules(l, AUDIO_FORMATS) };
+  return { ...base, video: { ...timedRules(l, VIDEO_FORMATS), maxCount: base.video.maxCount } };
 }

@@ -7,6 +7,7 @@ import {
   findModel,
   isAllowedDuration,
   MODEL_MODES,
+  flatModels,
   MODELS,
   modelsForMode,
   RESOLUTION_TIERS,
@@ -36,11 +37,38 @@ void describe('model table: invariants every entry keeps', () => {
     }
   });
 
+  it('has unique ids in every region, and every model is offered somewhere', () => {
+    for (const m of MODELS) {
+      assert.ok(Object.keys(m.regions).length > 0, `${m.name} names its regions`);
+      for (const id of Object.values(m.regions)) assert.equal(findModel(id), m, id);
+    }
+  });
+
+  it('serves each of its modes, its main mode first', () => {
+    for (const m of MODELS) assert.ok(m.modes.includes(m.mode), m.name);
+  });
+
+  it('prices in whole millionths, with a region and a tier each', () => {
+    for (const m of MODELS) {
+      for (const p of m.prices) {
+        assert.ok(Number.isSafeInteger(p.perSecondMicros) && p.perSecondMicros > 0, m.name);
+        if (p.tier !== 'any' && m.output.kind === 'tier') {
+          assert.ok(m.output.tiers.includes(p.tier), `${m.name} prices a tier it serves`);
+        }
+      }
+    }
+  });
+
   for (const m of MODELS) {
     it(`${m.name}: defaults lie inside the allowed values`, () => {
-      assert.ok(isAllowedDuration(m.durations, m.durations.default), 'default duration');
+      if (m.durations.kind !== 'follows') {
+        assert.ok(isAllowedDuration(m.durations, m.durations.default), 'default duration');
+      }
       if (m.durations.kind === 'range') assert.ok(m.durations.min <= m.durations.max, 'range');
-      assert.ok(allowedDurations(m.durations).length > 0, 'some duration');
+      if (m.durations.kind !== 'follows') {
+        assert.ok(allowedDurations(m.durations).length > 0, 'some duration');
+      }
+      if (m.ratios.length > 0) assert.equal(new Set(m.ratios).size, m.ratios.length, 'ratios');
       if (m.output.kind === 'tier') {
         assert.ok(m.output.tiers.includes(m.output.default), 'default tier');
         for (const t of m.output.tiers) assert.ok(RESOLUTION_TIERS.includes(t), t);
@@ -51,7 +79,9 @@ void describe('model table: invariants every entry keeps', () => {
       }
       assert.ok(m.seed.min <= m.seed.max, 'seed range');
     });
+  }
 
+  for (const m of flatModels()) {
     it(`${m.name}: its media match its mode`, () => {
       assert.equal(
         m.media.firstFrame !== null,

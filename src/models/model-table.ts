@@ -6,8 +6,19 @@
 export const RESOLUTION_TIERS = ['480P', '720P', '1080P'] as const;
 export type ResolutionTier = (typeof RESOLUTION_TIERS)[number];
 
-/** Which request body a model takes, and which public route serves it. */
-export const MODEL_MODES = ['first-frame', 'references', 'text'] as const;
+/**
+ * What kind of request a body is; it picks the seed face's route. A model may serve several
+ * (Wan 3.0 serves all but speech and animate); a request has exactly one, told by its inputs.
+ */
+export const MODEL_MODES = [
+  'first-frame',
+  'first-last-frame',
+  'references',
+  'text',
+  'video-edit',
+  'speech',
+  'animate',
+] as const;
 export type ModelMode = (typeof MODEL_MODES)[number];
 
 /**
@@ -25,20 +36,70 @@ export function createPathOf(m: Pick<ModelSpec, 'taskGroup'>): string {
 /** How people call each mode, for messages and docs. */
 export const MODE_LABELS: Readonly<Record<ModelMode, string>> = {
   'first-frame': 'image-to-video (first frame)',
+  'first-last-frame': 'image-to-video (first and last frame)',
   references: 'reference-to-video',
   text: 'text-to-video',
+  'video-edit': 'video editing',
+  speech: 'speech-to-video',
+  animate: 'image animation',
 };
 
+/** The DashScope regions a model may be offered in (families §1.1). */
+export const DASHSCOPE_REGION_NAMES = ['beijing', 'singapore', 'virginia', 'hongkong'] as const;
+export type DashScopeRegion = (typeof DASHSCOPE_REGION_NAMES)[number];
+
+/** The families of models (models/families/): each reads and checks its own request schema. */
+export const FAMILY_IDS = [
+  'wan2.6',
+  'wan2.7',
+  'wan3.0',
+  'happyhorse',
+  'kf2v',
+  'vace',
+  's2v',
+  'animate',
+] as const;
+export type FamilyId = (typeof FAMILY_IDS)[number];
+
+/**
+ * A list price per output second, in millionths of the currency (integers: no floating point in
+ * money). `variant` names a price that depends on a parameter (animate's `mode`).
+ */
+export interface ModelPrice {
+  readonly region: DashScopeRegion;
+  readonly currency: 'CNY' | 'USD';
+  readonly tier: ResolutionTier | 'any';
+  readonly perSecondMicros: number;
+  readonly variant?: string;
+  /** the source is secondary (a relay, a client's table); see the families reference */
+  readonly unverified?: boolean;
+}
+
+/** `follows`: no `duration` field; the length follows an input (s2v, animate, edits). */
 export type DurationRule =
   | { kind: 'range'; min: number; max: number; default: number }
-  | { kind: 'set'; values: readonly number[]; default: number };
+  | { kind: 'set'; values: readonly number[]; default: number }
+  | { kind: 'follows'; default: number };
 
 export type OutputRule =
   | { kind: 'tier'; tiers: readonly ResolutionTier[]; default: ResolutionTier }
   | { kind: 'size'; sizes: readonly string[]; default: string };
 
-/** How DashScope reports `usage` for the model's family (reference §7.3). */
-export type UsageShape = 'wan2.6-video' | 'wan2.6-references' | 'wan2.6-text' | 'wan2.5-video';
+/**
+ * How DashScope reports `usage` for the model (reference §7.3; families §2.5, §4.4, §5–§8):
+ * `media-video` = duration (billed: input + output), input/output seconds, count, SR, ratio;
+ * `kf2v-2.2` / `kf2v-2.1` = video_duration, video_count and SR or video_ratio;
+ * `video-duration` = video_duration (billed) and video_count.
+ */
+export type UsageShape =
+  | 'wan2.6-video'
+  | 'wan2.6-references'
+  | 'wan2.6-text'
+  | 'wan2.5-video'
+  | 'media-video'
+  | 'kf2v-2.2'
+  | 'kf2v-2.1'
+  | 'video-duration';
 
 export const SHOT_TYPES = ['single', 'multi'] as const;
 export type ShotType = (typeof SHOT_TYPES)[number];
@@ -87,8 +148,25 @@ export interface SeedRule {
 }
 
 export interface ModelSpec {
+  /** the id clients send; a regional id of `regions` names the same model */
   readonly name: string;
+  /** the model's main mode, for labels; `modes` lists every mode it serves */
   readonly mode: ModelMode;
+  readonly modes: readonly ModelMode[];
+  /** the module that reads and checks the model's requests (models/families/) */
+  readonly family: FamilyId;
+  /** the model's id in each region that offers it (families §1.1: kf2v and VACE differ) */
+  readonly regions: Readonly<Partial<Record<DashScopeRegion, string>>>;
+  readonly prices: readonly ModelPrice[];
+  /** `parameters.ratio` values, default first; empty where the output follows an input */
+  readonly ratios: readonly string[];
+  /** frames per second of the model's output (30 for Wan 2.7 / 3.0 and VACE, families §10) */
+  readonly fps: 24 | 30;
+  /** `watermark`'s default and the mark it burns in */
+  readonly watermarkDefault: boolean;
+  readonly watermarkText: string;
+  /** facts the families reference marks uncertain (⚠), said in docs/models.md */
+  readonly unverified: readonly string[];
   /** where DashScope takes its creates (`createPathOf`) */
   readonly taskGroup: TaskGroup;
   readonly durations: DurationRule;
@@ -116,208 +194,54 @@ export interface ModelSpec {
   readonly typicalRunSeconds: number;
 }
 
-const MB = 1024 * 1024;
+import { SIZES_1080P, SIZES_480P, SIZES_720P } from './input-rules.js';
+import { MODELS } from './model-rows.js';
 
-export const SIZES_480P = ['832*480', '480*832', '624*624'] as const;
-export const SIZES_720P = ['1280*720', '720*1280', '960*960', '1088*832', '832*1088'] as const;
-export const SIZES_1080P = [
-  '1920*1080',
-  '1080*1920',
-  '1440*1440',
-  '1632*1248',
-  '1248*1632',
-] as const;
+export {
+  AUDIO_INPUT,
+  IMAGE_INPUT,
+  REFERENCE_INPUT,
+  REFERENCE_VIDEO_INPUT,
+  SIZES_1080P,
+  SIZES_480P,
+  SIZES_720P,
+} from './input-rules.js';
+export { MODELS } from './model-rows.js';
 
-/** Image inputs: latest official limits for wan2.6/wan2.5 (reference §3, §13.2–3). */
-export const IMAGE_INPUT: ImageInputRule = {
-  formats: ['JPEG', 'JPG', 'PNG', 'BMP', 'WEBP'],
-  minSidePx: 240,
-  maxSidePx: 8000,
-  maxBytes: 20 * MB,
-  allowAlpha: false,
-};
-
-export const AUDIO_INPUT: TimedInputRule = {
-  formats: ['WAV', 'MP3'],
-  minSeconds: 3,
-  maxSeconds: 30,
-  maxBytes: 15 * MB,
-};
-
-export const REFERENCE_VIDEO_INPUT: TimedInputRule = {
-  formats: ['MP4', 'MOV'],
-  minSeconds: 1,
-  maxSeconds: 30,
-  maxBytes: 100 * MB,
-};
-
-export const REFERENCE_INPUT: ReferenceInputRule = {
-  image: IMAGE_INPUT,
-  video: REFERENCE_VIDEO_INPUT,
-  maxImages: 5,
-  maxVideos: 3,
-  maxTotal: 5,
-};
-
-const common = {
-  taskGroup: 'video-generation',
-  promptMaxChars: 1500,
-  negativePromptMaxChars: 500,
-  seed: { min: 0, max: 2147483647 },
-  watermark: true,
-} as const;
-
-const firstFrameMedia: InputMediaRules = {
-  firstFrame: IMAGE_INPUT,
-  audio: AUDIO_INPUT,
-  references: null,
-};
-const referenceMedia: InputMediaRules = {
-  firstFrame: null,
-  audio: null,
-  references: REFERENCE_INPUT,
-};
-const textMedia: InputMediaRules = { firstFrame: null, audio: AUDIO_INPUT, references: null };
-
-export const MODELS: readonly ModelSpec[] = [
-  {
-    ...common,
-    name: 'wan2.6-i2v',
-    mode: 'first-frame',
-    durations: { kind: 'range', min: 2, max: 15, default: 5 },
-    output: { kind: 'tier', tiers: ['720P', '1080P'], default: '1080P' },
-    media: firstFrameMedia,
-    audioSwitch: false,
-    shotType: true,
-    shotTypeNeedsPromptExtend: true,
-    promptExtend: true,
-    template: true,
-    promptRequired: false,
-    returnsActualPrompt: false,
-    usage: 'wan2.6-video',
-    typicalRunSeconds: 180,
-  },
-  {
-    ...common,
-    name: 'wan2.6-i2v-flash',
-    mode: 'first-frame',
-    durations: { kind: 'range', min: 2, max: 15, default: 5 },
-    output: { kind: 'tier', tiers: ['720P', '1080P'], default: '1080P' },
-    media: firstFrameMedia,
-    audioSwitch: true,
-    shotType: true,
-    shotTypeNeedsPromptExtend: true,
-    promptExtend: true,
-    template: true,
-    promptRequired: false,
-    returnsActualPrompt: false,
-    usage: 'wan2.6-video',
-    typicalRunSeconds: 90,
-  },
-  {
-    ...common,
-    name: 'wan2.5-i2v-preview',
-    mode: 'first-frame',
-    durations: { kind: 'set', values: [5, 10], default: 5 },
-    output: { kind: 'tier', tiers: ['480P', '720P', '1080P'], default: '1080P' },
-    media: firstFrameMedia,
-    audioSwitch: false,
-    shotType: false,
-    shotTypeNeedsPromptExtend: false,
-    promptExtend: true,
-    template: true,
-    promptRequired: false,
-    returnsActualPrompt: true,
-    usage: 'wan2.5-video',
-    typicalRunSeconds: 180,
-  },
-  {
-    ...common,
-    name: 'wan2.6-r2v',
-    mode: 'references',
-    durations: { kind: 'range', min: 2, max: 10, default: 5 },
-    output: { kind: 'size', sizes: [...SIZES_720P, ...SIZES_1080P], default: '1920*1080' },
-    media: referenceMedia,
-    audioSwitch: false,
-    shotType: true,
-    shotTypeNeedsPromptExtend: false,
-    promptExtend: false,
-    template: false,
-    promptRequired: true,
-    returnsActualPrompt: false,
-    usage: 'wan2.6-references',
-    typicalRunSeconds: 240,
-  },
-  {
-    ...common,
-    name: 'wan2.6-r2v-flash',
-    mode: 'references',
-    durations: { kind: 'range', min: 2, max: 10, default: 5 },
-    output: { kind: 'size', sizes: [...SIZES_720P, ...SIZES_1080P], default: '1920*1080' },
-    media: referenceMedia,
-    audioSwitch: true,
-    shotType: true,
-    shotTypeNeedsPromptExtend: false,
-    promptExtend: false,
-    template: false,
-    promptRequired: true,
-    returnsActualPrompt: false,
-    usage: 'wan2.6-references',
-    typicalRunSeconds: 120,
-  },
-  {
-    ...common,
-    name: 'wan2.6-t2v',
-    mode: 'text',
-    durations: { kind: 'range', min: 2, max: 15, default: 5 },
-    output: { kind: 'size', sizes: [...SIZES_720P, ...SIZES_1080P], default: '1920*1080' },
-    media: textMedia,
-    audioSwitch: false,
-    shotType: true,
-    shotTypeNeedsPromptExtend: true,
-    promptExtend: true,
-    template: false,
-    promptRequired: true,
-    returnsActualPrompt: false,
-    usage: 'wan2.6-text',
-    typicalRunSeconds: 180,
-  },
-  {
-    ...common,
-    name: 'wan2.5-t2v-preview',
-    mode: 'text',
-    durations: { kind: 'set', values: [5, 10], default: 5 },
-    output: {
-      kind: 'size',
-      sizes: [...SIZES_480P, ...SIZES_720P, ...SIZES_1080P],
-      default: '1920*1080',
-    },
-    media: textMedia,
-    audioSwitch: false,
-    shotType: false,
-    shotTypeNeedsPromptExtend: false,
-    promptExtend: true,
-    template: false,
-    promptRequired: true,
-    returnsActualPrompt: true,
-    usage: 'wan2.5-video',
-    typicalRunSeconds: 180,
-  },
-];
+/** The flat-field models (wan2.6 / wan2.5), whose table-driven cases derive from their rows. */
+export function flatModels(models: readonly ModelSpec[] = MODELS): readonly ModelSpec[] {
+  return models.filter((m) => m.family === 'wan2.6');
+}
 
 /** `models` is for tests that check a deliberately altered table (the simulator agreement test). */
 export function findModel(
   name: string,
   models: readonly ModelSpec[] = MODELS,
 ): ModelSpec | undefined {
-  return models.find((m) => m.name === name);
+  return models.find((m) => m.name === name || Object.values(m.regions).includes(name));
 }
 
 export function modelsForMode(
   mode: ModelMode,
   models: readonly ModelSpec[] = MODELS,
 ): readonly ModelSpec[] {
-  return models.filter((m) => m.mode === mode);
+  return models.filter((m) => m.modes.includes(mode));
+}
+
+/** The modes each seed route accepts: image2video takes a first frame with or without a last. */
+export const ROUTE_ACCEPTS: Readonly<Record<ModelMode, readonly ModelMode[]>> = {
+  'first-frame': ['first-frame', 'first-last-frame'],
+  'first-last-frame': ['first-last-frame'],
+  references: ['references'],
+  text: ['text'],
+  'video-edit': ['video-edit'],
+  speech: ['speech'],
+  animate: ['animate'],
+};
+
+/** The model's id in a region; undefined when the region does not offer it. */
+export function regionalId(m: ModelSpec, region: DashScopeRegion): string | undefined {
+  return m.regions[region];
 }
 
 export const SIZE_TIERS: Readonly<Record<string, ResolutionTier>> = Object.fromEntries([
@@ -337,6 +261,7 @@ export function tierNumber(tier: ResolutionTier): number {
 
 /** Every duration a model accepts, smallest first (ranges expanded). */
 export function allowedDurations(rule: DurationRule): number[] {
+  if (rule.kind === 'follows') return [];
   if (rule.kind === 'set') return [...rule.values].sort((a, b) => a - b);
   const out: number[] = [];
   for (let d = rule.min; d <= rule.max; d++) out.push(d);
@@ -344,6 +269,7 @@ export function allowedDurations(rule: DurationRule): number[] {
 }
 
 export function isAllowedDuration(rule: DurationRule, seconds: number): boolean {
+  if (rule.kind === 'follows') return false;
   return rule.kind === 'range'
     ? Number.isInteger(seconds) && seconds >= rule.min && seconds <= rule.max
     : rule.values.includes(seconds);
@@ -351,6 +277,7 @@ export function isAllowedDuration(rule: DurationRule, seconds: number): boolean 
 
 /** "an integer from 2 to 15" / "one of 5, 10", for messages and docs. */
 export function describeDurations(rule: DurationRule): string {
+  if (rule.kind === 'follows') return 'not set (the length follows the input)';
   return rule.kind === 'range'
     ? `an integer from ${rule.min} to ${rule.max}`
     : `one of ${rule.values.join(', ')}`;

@@ -30,6 +30,7 @@ function routeOf(mode: ModelMode): string {
 
 function durations(m: ModelSpec): string {
   const d = m.durations;
+  if (d.kind === 'follows') return 'follows the input';
   const values = d.kind === 'range' ? `${d.min} to ${d.max}` : d.values.join(' or ');
   return `${values} (default ${d.default})`;
 }

@@ -18,7 +18,7 @@ export interface RejectedCase {
   mentions: string[];
 }
 
-const OTHER_MODE_BODY: Record<ModelMode, { path: string; value: unknown }> = {
+const OTHER_MODE_BODY: Partial<Record<ModelMode, { path: string; value: unknown }>> = {
   'first-frame': { path: 'input.reference_urls', value: [REF_IMG] },
   references: { path: 'input.img_url', value: IMG },
   text: { path: 'input.img_url', value: IMG },
@@ -31,6 +31,21 @@ const bad = (
   status: number,
   ...mentions: string[]
 ): RejectedCase => ({ name, body, code, status, mentions });
+
+function otherModeCase(m: ModelSpec): RejectedCase[] {
+  const other = OTHER_MODE_BODY[m.mode];
+  if (!other) return [];
+  return [
+    bad(
+      other.path,
+      withField(validBody(m), other.path, other.value),
+      'InvalidParameter',
+      400,
+      other.path,
+      m.name,
+    ),
+  ];
+}
 
 /** Rejected values for one model, derived from its table entry. */
 export function rejectedCases(m: ModelSpec): RejectedCase[] {
@@ -94,12 +109,7 @@ export function rejectedCases(m: ModelSpec): RejectedCase[] {
     param('shot_type unknown', 'parameters.shot_type', 'triple', "'single' or 'multi'"),
     param('shot_type wrong case', 'parameters.shot_type', 'Multi', "'single' or 'multi'"),
     param('shot_type a number', 'parameters.shot_type', 1, "'single' or 'multi'"),
-    param(
-      OTHER_MODE_BODY[m.mode].path,
-      OTHER_MODE_BODY[m.mode].path,
-      OTHER_MODE_BODY[m.mode].value,
-      m.name,
-    ),
+    ...otherModeCase(m),
   ];
   const durations = allowedDurations(m.durations);
   const lo = durations[0] ?? 0;

@@ -1,6 +1,7 @@
+import { familyOf } from './families/registry.js';
 import type { ModelSpec } from './model-table.js';
 import { invalidParameter, invalidUrl, type RequestProblem } from './request-problem.js';
-import { truncateChars } from './task-request.js';
+import { truncateChars } from './prompt-text.js';
 
 /**
  * Prompts longer than the model's documented length are truncated, as DashScope truncates them;
@@ -14,33 +15,16 @@ export const MAX_UNKNOWN_BYTES = 4096;
 /** an http(s) or oss:// media URL; data: URIs are bounded by the media size limits instead */
 export const MAX_URL_CHARS = 8192;
 
-const KNOWN_INPUT = new Set([
-  'prompt',
-  'negative_prompt',
-  'img_url',
-  'audio_url',
-  'template',
-  'reference_urls',
-  'reference_video_urls',
-  // sent by the official SDKs (reference §12)
-  'extend_prompt',
-]);
-const KNOWN_PARAMETERS = new Set([
-  'resolution',
-  'size',
-  'duration',
-  'prompt_extend',
-  'shot_type',
-  'audio',
-  'watermark',
-  'seed',
-  // sent by the official SDKs (reference §12)
+/** sent by the official SDKs whatever the model (reference §12); the family adds its own */
+const SDK_INPUT = ['extend_prompt'];
+const SDK_PARAMETERS = [
   'with_audio',
   'steps',
   'enable_overlays',
   'ratio',
   'audio_setting',
-]);
+  'audio',
+];
 
 /** Characters as DashScope counts them: one per Unicode character, whatever its script. */
 export function countChars(text: string): number {
@@ -106,24 +90,29 @@ export function checkBounds(
       );
     }
   }
-  for (const key of ['img_url', 'audio_url'] as const) {
-    const problem = checkUrlLength(`input.${key}`, input[key]);
-    if (problem) return problem;
-  }
-  for (const key of ['reference_urls', 'reference_video_urls'] as const) {
-    const list = input[key];
-    if (!Array.isArray(list)) continue;
-    for (const [i, v] of list.entries()) {
-      const problem = checkUrlLength(`input.${key}[${i}]`, v);
-      if (problem) return problem;
-    }
-  }
+  const long = longUrlIn('input', input, 0);
+  if (long) return long;
+  const family = familyOf(model);
   return (
-    checkUnknown('input', input, KNOWN_INPUT) ??
-    checkUnknown('parameters', parameters, KNOWN_PARAMETERS)
+    checkUnknown('input', input, new Set([...family.knownInput, ...SDK_INPUT])) ??
+    checkUnknown('parameters', parameters, new Set([...family.knownParameters, ...SDK_PARAMETERS]))
   );
 }
 
+/** The first over-long URL anywhere in `input` (flat fields, `media[].url`, URL lists). */
+function longUrlIn(path: string, v: unknown, depth: number): RequestProblem | null {
+  if (typeof v === 'string') return checkUrlLength(path, v);
+  if (depth > 2 || typeof v !== 'object' || v === null) return null;
+  const entries: Array<[string, unknown]> = Array.isArray(v)
+    ? v.map((x, i) => [`${path}[${i}]`, x])
+    : Object.entries(v).map(([k, x]) => [`${path}.${k}`, x]);
+  for (const [p, x] of entries) {
+    if (p === 'input.prompt' || p === 'input.negative_prompt') continue;
+    const problem = longUrlIn(p, x, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
 /**
  * The prompts as the upstream will read them: cut to the model's lengths here, so what vidgate
  * stores and sends is what DashScope keeps, and its `orig_prompt` repeats it (ADR 0011).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MODELS, type ModelSpec } from './model-table.js';
+import { flatModels, MODELS, type ModelSpec } from './model-table.js';
 import { AUDIO, IMG, validBody } from './request-case-bodies.js';
 import { effectiveRequest, truncateChars } from './task-request.js';
 import { buildUsage } from './usage.js';
@@ -14,7 +14,7 @@ void describe('effective request', () => {
   };
 
   it('applies the table defaults', () => {
-    for (const m of MODELS) {
+    for (const m of flatModels()) {
       const res = validateRequest(m.mode, validBody(m));
       assert.ok(res.ok, `the body is accepted: ${JSON.stringify(res)}`);
       const eff = effectiveRequest(m, res.body);

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { familyOf } from './families/registry.js';
+import type { MediaSlot } from './media-slot.js';
 import type { ModelSpec, ResolutionTier, ShotType } from './model-table.js';
-import { findModel, tierOfSize } from './model-table.js';
+import { findModel } from './model-table.js';
+
+export { truncateChars } from './prompt-text.js';
 
 /** The body as accepted by validateRequest: stored as JSON on the task and sent upstream. */
 export interface RequestBody {
@@ -35,70 +39,19 @@ export interface EffectiveRequest {
   shotType: ShotType;
   watermark: boolean;
   seed: number | null;
+  /** wan2.6's flat fields as sent (null / empty for other families) */
   imgUrl: string | null;
   audioUrl: string | null;
   referenceUrls: string[];
+  /** every media input the model reads, in request order, with its field's own limits */
+  media: readonly MediaSlot[];
+  /** `parameters.ratio` as it applies (default included); null where the output follows an input */
+  ratio: string | null;
 }
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-/** The first `max` characters, counting as DashScope does: one per character, not per UTF-16 unit. */
-export function truncateChars(text: string, max: number): string {
-  // UTF-16 length bounds the character count from above, so short texts need no scan
-  if (text.length <= max) return text;
-  let end = 0;
-  let chars = 0;
-  while (end < text.length && chars < max) {
-    const code = text.codePointAt(end) ?? 0;
-    end += code > 0xffff ? 2 : 1;
-    chars++;
-  }
-  return text.slice(0, end);
-}
-
-function urlList(v: unknown): string[] | null {
-  return Array.isArray(v) ? v.filter((u): u is string => typeof u === 'string') : null;
-}
-
-/** Derives the effective values from an already validated body. */
+/** What a model will produce for an already validated body: its family decides. */
 export function effectiveRequest(model: ModelSpec, body: RequestBody): EffectiveRequest {
-  const { input, parameters: p } = body;
-  const duration = typeof p.duration === 'number' ? p.duration : model.durations.default;
-  let tier: ResolutionTier;
-  let size: string | null = null;
-  if (model.output.kind === 'tier') {
-    const r = str(p.resolution)?.toUpperCase();
-    tier = model.output.tiers.find((t) => t === r) ?? model.output.default;
-  } else {
-    size = str(p.size) ?? model.output.default;
-    tier = tierOfSize(size) ?? '1080P';
-  }
-  // audio=false silences only models with the switch, and wins over audio_url (DashScope)
-  const withAudio = model.audioSwitch ? p.audio !== false : true;
-  const promptExtend = model.promptExtend && p.prompt_extend !== false;
-  const shotActive = model.shotType && (!model.shotTypeNeedsPromptExtend || promptExtend);
-  const prompt = str(input.prompt);
-  const negative = str(input.negative_prompt);
-  return {
-    prompt: prompt === null ? null : truncateChars(prompt, model.promptMaxChars),
-    negativePrompt:
-      negative === null ? null : truncateChars(negative, model.negativePromptMaxChars),
-    durationSec: duration,
-    tier,
-    size,
-    withAudio,
-    promptExtend,
-    shotType: shotActive && p.shot_type === 'multi' ? 'multi' : 'single',
-    watermark: model.watermark && p.watermark === true,
-    seed: typeof p.seed === 'number' ? p.seed : null,
-    imgUrl: model.media.firstFrame ? str(input.img_url) : null,
-    audioUrl: model.media.audio ? str(input.audio_url) : null,
-    referenceUrls: model.media.references
-      ? (urlList(input.reference_urls) ?? urlList(input.reference_video_urls) ?? [])
-      : [],
-  };
+  return familyOf(model).effective(model, body);
 }
 
 /**
@@ -125,6 +78,5 @@ export function readTaskRequest(json: string): TaskRequest {
 
 /** Every media URL the model will read, in request order. */
 export function mediaUrlsOf(req: TaskRequest): string[] {
-  const { imgUrl, audioUrl, referenceUrls } = req.effective;
-  return [imgUrl, audioUrl, ...referenceUrls].filter((u): u is string => u !== null);
+  return req.effective.media.map((m) => m.url);
 }

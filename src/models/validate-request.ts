@@ -1,22 +1,28 @@
 import type { ApiErrorCode } from '../contract/error-codes.js';
 import type { MediaFormat } from '../media/inline-media.js';
 import { sniffMediaFormat } from '../media/sniff.js';
-import { checkInput } from './check-input.js';
-import { checkParameters } from './check-parameters.js';
+import { familyOf } from './families/registry.js';
 import { checkBounds, truncatePrompts } from './request-bounds.js';
 import {
   findModel,
   MODE_LABELS,
   MODELS,
   modelsForMode,
+  ROUTE_ACCEPTS,
   type ModelMode,
   type ModelSpec,
 } from './model-table.js';
+
+/**
+ * Where a create arrived: a seed route serves one mode (ROUTE_ACCEPTS); the native face serves
+ * every model of its path (checked there) and takes the mode from the body.
+ */
+export type CreateScope = ModelMode | 'native';
 import { describeType, showValue } from './request-problem.js';
 import type { RequestBody } from './task-request.js';
 
 export type ValidationResult =
-  | { ok: true; model: ModelSpec; body: RequestBody }
+  | { ok: true; model: ModelSpec; mode: ModelMode; body: RequestBody }
   | { ok: false; code: ApiErrorCode; message: string };
 
 type Failure = Extract<ValidationResult, { ok: false }>;
@@ -47,14 +53,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * agreement check notices a wrong rule.
  */
 export function validateRequest(
-  mode: ModelMode,
+  scope: CreateScope,
   raw: unknown,
   models: readonly ModelSpec[] = MODELS,
+  routeOf: (mode: ModelMode) => string = (m) => MODE_LABELS[m],
 ): ValidationResult {
   if (!isObject(raw)) {
     return fail(`The request body must be a JSON object, got ${describeType(raw)}.`);
   }
-  const served = modelsForMode(mode, models).map((m) => m.name);
+  const served = (scope === 'native' ? models : modelsForMode(scope, models)).map((m) => m.name);
   if (raw.model === undefined || raw.model === null || raw.model === '') {
     return fail(
       `Field 'model' is required; this endpoint serves ${served.join(', ')}.`,
@@ -70,9 +77,9 @@ export function validateRequest(
       `Model ${showValue(raw.model)} is not supported; this endpoint serves ${served.join(', ')}.`,
     );
   }
-  if (model.mode !== mode) {
+  if (scope !== 'native' && !model.modes.some((m) => ROUTE_ACCEPTS[scope].includes(m))) {
     return fail(
-      `Model ${model.name} is a ${MODE_LABELS[model.mode]} model; this endpoint serves ${MODE_LABELS[mode]} models: ${served.join(', ')}.`,
+      `Model ${model.name} serves ${model.modes.map((m) => MODE_LABELS[m]).join(' / ')}; send it to ${model.modes.map(routeOf).join(' or ')}. This endpoint serves ${MODE_LABELS[scope]} models: ${served.join(', ')}.`,
     );
   }
   if (raw.input === undefined || raw.input === null) {
@@ -84,17 +91,22 @@ export function validateRequest(
   if (raw.parameters !== undefined && raw.parameters !== null && !isObject(raw.parameters)) {
     return fail(`Field 'parameters' must be an object, got ${describeType(raw.parameters)}.`);
   }
-  const input = withFirstFrameDataUri(raw.input);
+  const input = model.family === 'wan2.6' ? withFirstFrameDataUri(raw.input) : raw.input;
   const parameters = isObject(raw.parameters) ? raw.parameters : {};
+  const family = familyOf(model);
+  const mode = family.modeOf(model, input);
+  if (scope !== 'native' && !ROUTE_ACCEPTS[scope].includes(mode)) {
+    return fail(
+      `This ${model.name} request is ${MODE_LABELS[mode]}, by its inputs; send it to ${routeOf(mode)}, or change the inputs for ${MODE_LABELS[scope]}.`,
+    );
+  }
 
-  const problem =
-    checkBounds(model, input, parameters) ??
-    checkInput(model, input) ??
-    checkParameters(model, parameters);
+  const problem = checkBounds(model, input, parameters) ?? family.check(model, input, parameters);
   if (problem) return fail(problem.message, problem.code);
   return {
     ok: true,
     model,
+    mode,
     body: {
       model: model.name,
       input: truncatePrompts(model, input),

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { MediaTools } from '../media/ffmpeg.js';
 import type { CheckedMediaReader } from '../media/checked-media.js';
 import type { MediaFetcher } from '../media/media-fetcher.js';
+import type { ModelSpec } from '../models/model-table.js';
 import type { TaskRequest } from '../models/task-request.js';
 
 /** Timestamps DashScope reports for an upstream task, ms epoch. */
@@ -86,6 +87,11 @@ export interface VideoProvider {
   openResult(videoUrl: string, signal?: AbortSignal): Promise<Readable>;
   list?(filter: ListFilter, signal?: AbortSignal): Promise<ListPage>;
   cancel?(upstreamTaskId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * The id this upstream knows a model by, or null when it does not offer it (a DashScope
+   * region lacks it, families §1.1). Absent: every model of the table, by its own name.
+   */
+  modelIdFor?(spec: ModelSpec): string | null;
   close?(): Promise<void>;
 }
 

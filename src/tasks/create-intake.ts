@@ -1,7 +1,9 @@
 import type { ApiErrorCode } from '../contract/error-codes.js';
-import { hasRemoteMedia, type MediaChecker } from '../media/media-checker.js';
+import type { MediaChecker } from '../media/media-checker.js';
+import { seedRouteOf } from '../contract/routes.js';
 import type { ModelMode } from '../models/model-table.js';
-import { validateRequest } from '../models/validate-request.js';
+import { MODELS } from '../models/model-table.js';
+import { validateRequest, type CreateScope } from '../models/validate-request.js';
 import type { TaskInputs } from './task-inputs.js';
 
 export interface IntakeDeps {
@@ -11,7 +13,7 @@ export interface IntakeDeps {
 
 /** A create body, checked and with its inline media stored: what the task row will hold. */
 export type Intake =
-  | { ok: true; model: string; request: string; remote: boolean }
+  | { ok: true; model: string; mode: ModelMode; request: string; remote: boolean }
   | { ok: false; code: ApiErrorCode; message: string };
 
 /**
@@ -22,10 +24,10 @@ export type Intake =
 export async function intakeCreate(
   d: IntakeDeps,
   taskId: string,
-  mode: ModelMode,
+  scope: CreateScope,
   raw: unknown,
 ): Promise<Intake> {
-  const checked = validateRequest(mode, raw);
+  const checked = validateRequest(scope, raw, MODELS, seedRouteOf);
   if (!checked.ok) return checked;
   const inline = await d.media.checkInline(checked.body);
   if (!inline.ok) return inline;
@@ -34,9 +36,10 @@ export async function intakeCreate(
   return {
     ok: true,
     model: checked.model.name,
+    mode: checked.mode,
     request: JSON.stringify(stored.body),
     // remote media is fetched and checked by a worker before any upstream is used
-    remote: hasRemoteMedia(checked.body),
+    remote: d.media.hasRemote(checked.body),
   };
 }
 

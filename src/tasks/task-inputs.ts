@@ -7,28 +7,37 @@ import type { MediaStorage } from '../storage/media-storage.js';
 const REF = 'vidgate-input:';
 /** `data:[mime][;params],…`: what the stored reference records of it */
 const DATA_URI_TYPE = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)?[;,]/i;
-const MEDIA_KEYS = ['img_url', 'audio_url'] as const;
-const MEDIA_LISTS = ['reference_urls', 'reference_video_urls'] as const;
+/** texts, never media, though a prompt may well begin with "data:" */
+const NOT_MEDIA = new Set(['prompt', 'negative_prompt']);
+/** media sit at most this deep: `input.media[i].url` */
+const MAX_DEPTH = 3;
 
 type Input = Record<string, unknown>;
 
-/** Applies `fn` to every media URL of `input`, returning a new input. */
+/**
+ * Applies `fn` to every string of `input` but the prompts (each family puts its media in its
+ * own places: flat fields, URL lists, `media[].url`), returning a new input; `fn` leaves what is
+ * not its business as it is. `slot` names the place, for a storage key.
+ */
 async function mapMedia(
   input: Input,
   fn: (url: string, slot: string) => Promise<string>,
 ): Promise<Input> {
-  const out: Input = { ...input };
-  for (const key of MEDIA_KEYS) {
-    const v = out[key];
-    if (typeof v === 'string') out[key] = await fn(v, key);
-  }
-  for (const key of MEDIA_LISTS) {
-    const list = out[key];
-    if (!Array.isArray(list)) continue;
-    const mapped: unknown[] = [];
-    for (const [i, v] of list.entries())
-      mapped.push(typeof v === 'string' ? await fn(v, `${key}-${i}`) : v);
-    out[key] = mapped;
+  const walk = async (v: unknown, slot: string, depth: number): Promise<unknown> => {
+    if (typeof v === 'string') return fn(v, slot);
+    if (depth >= MAX_DEPTH || typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      for (const [i, x] of v.entries()) out.push(await walk(x, `${slot}-${i}`, depth + 1));
+      return out;
+    }
+    const out: Input = {};
+    for (const [k, x] of Object.entries(v)) out[k] = await walk(x, `${slot}-${k}`, depth + 1);
+    return out;
+  };
+  const out: Input = {};
+  for (const [k, v] of Object.entries(input)) {
+    out[k] = NOT_MEDIA.has(k) ? v : await walk(v, k, 0);
   }
   return out;
 }
@@ -51,7 +60,7 @@ export class TaskInputs {
         const m = DATA_URI_TYPE.exec(url.slice(0, 256));
         if (!m) return url;
         const mime = m[1] ?? 'text/plain';
-        const key = `inputs/${taskId}/${slot}`;
+        const key = `inputs/${taskId}/${slot.replace(/[^A-Za-z0-9_-]/g, '_')}`;
         // the text itself is stored: the data URI is rebuilt byte for byte for the upstream
         await this.storage.put(key, Readable.from([Buffer.from(url, 'utf8')]));
         keys.push(key);

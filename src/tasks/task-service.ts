@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Refusal } from '../contract/refusal.js';
 import { parseBoundedJson } from '../shared/json-depth.js';
-import type { ModelMode } from '../models/model-table.js';
+import type { CreateScope } from '../models/validate-request.js';
+import { findModel, type ModelSpec } from '../models/model-table.js';
 import { parseStoredBody } from '../models/task-request.js';
 import type { Clock } from '../shared/clock.js';
 import { newId } from '../shared/ids.js';
-import { mediaFields, type MediaChecker } from '../media/media-checker.js';
+import type { MediaChecker } from '../media/media-checker.js';
 import { mediaUrlKind, UPLOAD_BUCKET } from '../models/media-url.js';
 import { isTransientStoreError, StoreUnavailableError } from '../store/transient.js';
 import type { TaskEventRow } from '../store/task-events.js';
@@ -36,13 +37,15 @@ export interface TaskServiceOptions {
   /** where inline media is kept instead of the task row */
   inputs: TaskInputs;
   /** parses and checks a large body off the event loop (an IntakePool) */
-  parseLarge?: (taskId: string, mode: ModelMode, bytes: Uint8Array) => Promise<Intake>;
+  parseLarge?: (taskId: string, scope: CreateScope, bytes: Uint8Array) => Promise<Intake>;
   /** called after a task is stored, so an idle worker in this process picks it up at once */
   onCreated?: () => void;
   /** how long a cancel waits for the worker to cancel upstream before it answers (ADR 0015) */
   cancelWaitMs?: number;
   /** files uploaded to vidgate (ADR 0017): a create may name only its own account's */
   uploads?: UploadOwnership;
+  /** why no channel can run a model (channels/ModelAvailability fits); null when one can */
+  availability?: { problemOf(spec: ModelSpec): Promise<string | null> };
 }
 
 /** Whether an account may name an uploaded file (uploads/UploadService fits). */
@@ -97,7 +100,7 @@ function canonicalJson(value: unknown): string {
  * body is left unparsed by the HTTP edge, so its bytes are hashed as sent; clients retry with the
  * bytes they sent first, and parsing it here would hold the event loop (ADR 0012).
  */
-function bodyHashOf(mode: ModelMode, raw: unknown): string {
+function bodyHashOf(mode: CreateScope, raw: unknown): string {
   if (raw instanceof LargeJsonBody)
     return sha256(Buffer.concat([Buffer.from(`${mode}\nraw\n`), raw.bytes]));
   return sha256(`${mode}\njson\n${canonicalJson(raw)}`);
@@ -119,9 +122,14 @@ export class TaskService {
    * With an `idempotencyKey`, a create repeated with the same body within 24 hours answers the
    * task the first one made, and one with another body is refused (ADR 0014).
    */
+  private async availabilityProblem(model: string): Promise<string | null> {
+    const spec = findModel(model);
+    return spec && this.options.availability ? this.options.availability.problemOf(spec) : null;
+  }
+
   async create(
     caller: Caller,
-    mode: ModelMode,
+    mode: CreateScope,
     raw: unknown,
     idempotencyKey?: string,
   ): Promise<CreatedTask> {
@@ -154,7 +162,9 @@ export class TaskService {
       intake = await intakeCreate(deps, id, mode, raw);
     }
     if (!intake.ok) throw new Refusal(intake.code, intake.message);
-    const foreign = await this.uploadProblem(caller, intake.request);
+    const foreign =
+      (await this.uploadProblem(caller, intake.request)) ??
+      (await this.availabilityProblem(intake.model));
     if (foreign !== null) {
       await this.options.inputs.remove(parseStoredBody(intake.request));
       throw new Refusal('InvalidParameter', foreign);
@@ -165,7 +175,7 @@ export class TaskService {
       accountId: caller.accountId,
       tokenId: caller.tokenId,
       model: intake.model,
-      mode,
+      mode: intake.mode,
       request: intake.request,
       // remote media is fetched and checked by a worker before any upstream is used
       state: intake.remote ? 'CHECKING' : 'QUEUED',
@@ -226,7 +236,7 @@ export class TaskService {
   private async uploadProblem(caller: Caller, request: string): Promise<string | null> {
     const uploads = this.options.uploads;
     if (!uploads || !request.includes(`oss://${UPLOAD_BUCKET}/`)) return null;
-    for (const f of mediaFields(parseStoredBody(request))) {
+    for (const f of this.options.media.fieldsOf(parseStoredBody(request))) {
       if (mediaUrlKind(f.url) !== 'upload') continue;
       const problem = await uploads.problemOf(caller.accountId, f.field, f.url);
       if (problem !== null) return problem;

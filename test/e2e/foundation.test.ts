@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { generateToken } from '../../src/auth/token-format.js';
 import { API_ERRORS } from '../../src/http/errors.js';
 import { findModel, modelsForMode, type ModelSpec } from '../../src/models/model-table.js';
-import { firstFrameOutputSize } from '../../src/providers/sandbox/output-size.js';
+import { firstFrameOutputSize } from '../../src/models/output-size.js';
 import { LinkSigner } from '../../src/shared/link-signer.js';
 import { loadOrCreateSecret } from '../../src/shared/secret-file.js';
 import type { WireTaskStatus } from '../../src/tasks/status.js';

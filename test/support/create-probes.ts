@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CREATE_ROUTES } from '../../src/contract/routes.js';
-import { allowedDurations, MODELS, type ModelSpec } from '../../src/models/model-table.js';
+import { allowedDurations, flatModels, type ModelSpec } from '../../src/models/model-table.js';
 import { PROMPT_REFUSE_FACTOR } from '../../src/models/request-bounds.js';
 
 /**
@@ -167,7 +167,7 @@ const mutation = fc
 
 /** Create requests of every kind: valid bodies from the table, mutated, random, raw, bad tokens. */
 export function probes(frameUri: string): fc.Arbitrary<Probe> {
-  const model = fc.constantFrom(...MODELS);
+  const model = fc.constantFrom(...flatModels());
   const valid = model.chain((m) =>
     validBody(m, frameUri).map((json): Probe => ({
       kind: 'valid',

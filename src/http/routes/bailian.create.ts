@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CREATE_ROUTES } from '../../contract/routes.js';
-import type { ModelMode } from '../../models/model-table.js';
+import type { CreateScope } from '../../models/validate-request.js';
 import { idempotencyKeyOf, markReplay } from '../idempotency-header.js';
 import { callerOf } from '../middleware/authenticate.js';
 import type { HttpServices } from '../services.js';
@@ -18,7 +18,7 @@ export async function answerCreate(
   s: HttpServices,
   req: FastifyRequest,
   reply: FastifyReply,
-  mode: ModelMode,
+  mode: CreateScope,
   body: unknown,
 ): Promise<CreateAnswer> {
   const task = await s.tasks.create(callerOf(req), mode, body, idempotencyKeyOf(req));

@@ -5,7 +5,7 @@ import {
   withTrailingSlash,
   type NativeTaskGroup,
 } from '../../contract/routes.js';
-import { createPathOf, findModel, MODELS, type ModelMode } from '../../models/model-table.js';
+import { createPathOf, findModel, MODELS } from '../../models/model-table.js';
 import { describeType, showValue } from '../../models/request-problem.js';
 import { parseBoundedJson } from '../../shared/json-depth.js';
 import { LargeJsonBody } from '../../tasks/create-intake.js';
@@ -41,7 +41,7 @@ function describeServed(group: NativeTaskGroup): string {
  * intake thread whole): its model is peeked at, and only a body whose model cannot be found
  * that way is parsed, to say what is wrong with it.
  */
-function modeOf(group: NativeTaskGroup, body: unknown): { mode: ModelMode; body: unknown } {
+function modeOf(group: NativeTaskGroup, body: unknown): { mode: 'native'; body: unknown } {
   let value = body;
   let name: unknown;
   if (body instanceof LargeJsonBody) {
@@ -86,7 +86,7 @@ function modeOf(group: NativeTaskGroup, body: unknown): { mode: ModelMode; body:
       `Model ${model.name} is served on ${NATIVE_PREFIX}${createPathOf(model)}, not on this path.`,
     );
   }
-  return { mode: model.mode, body: value };
+  return { mode: 'native', body: value };
 }
 
 /**

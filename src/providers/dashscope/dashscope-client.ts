@@ -8,7 +8,13 @@ import {
   type OpenedMedia,
 } from '../../media/media-fetcher.js';
 import { mediaUrlKind } from '../../models/media-url.js';
-import { createPathOf } from '../../models/model-table.js';
+import {
+  createPathOf,
+  findModel,
+  regionalId,
+  type DashScopeRegion,
+  type ModelSpec,
+} from '../../models/model-table.js';
 import { mediaUrlsOf, type TaskRequest } from '../../models/task-request.js';
 import { ProviderError } from '../provider-error.js';
 import type {
@@ -37,6 +43,22 @@ export interface DashScopeSettings {
   resultAllowHosts: string[];
   /** a result larger than this is cut off and the task fails with ResultTooLarge */
   maxResultBytes: number;
+  /** the account's region when the base URL does not tell it */
+  region?: DashScopeRegion;
+}
+
+/** Public hosts and workspace domains tell their region (reference §1; families §3.1). */
+const REGION_HOSTS: ReadonlyArray<[RegExp, DashScopeRegion]> = [
+  [/^dashscope\.aliyuncs\.com$|\.cn-beijing\.maas\.aliyuncs\.com$/, 'beijing'],
+  [/^dashscope-intl\.aliyuncs\.com$|\.ap-southeast-1\.maas\.aliyuncs\.com$/, 'singapore'],
+  [/^dashscope-us\.aliyuncs\.com$|\.us-east-1\.maas\.aliyuncs\.com$/, 'virginia'],
+  [/\.cn-hongkong\.maas\.aliyuncs\.com$/, 'hongkong'],
+];
+
+/** The region of a channel: its base URL's, else the setting, else Beijing (the SDKs' default). */
+export function channelRegion(baseUrl: string, setting?: DashScopeRegion): DashScopeRegion {
+  const host = new URL(baseUrl).hostname.toLowerCase();
+  return REGION_HOSTS.find(([re]) => re.test(host))?.[1] ?? setting ?? 'beijing';
 }
 
 /** `read`s change nothing upstream; a create or cancel that may have arrived may have acted */
@@ -62,6 +84,7 @@ export class DashScopeClient implements VideoProvider {
   private next = 0;
   private readonly resultHosts: readonly string[];
   private readonly temp: TempUpload;
+  readonly region: DashScopeRegion;
 
   /** `fetcher` downloads results under the media address policy (ADR 0009). */
   constructor(
@@ -69,6 +92,7 @@ export class DashScopeClient implements VideoProvider {
     private readonly fetcher: MediaFetcher,
   ) {
     if (s.apiKeys.length === 0) throw new Error('a DashScope channel needs at least one API key');
+    this.region = channelRegion(s.baseUrl, s.region);
     // an upstream can answer anything from its own origin already, so links there give it
     // nothing new; everywhere else only public addresses (the simulator runs on loopback)
     const api = new URL(s.baseUrl);
@@ -141,16 +165,28 @@ export class DashScopeClient implements VideoProvider {
     throw classify(res.status, code, message, retryAfterMs(res.headers['retry-after']));
   }
 
+  modelIdFor(spec: ModelSpec): string | null {
+    return regionalId(spec, this.region) ?? null;
+  }
+
   async submit(req: TaskRequest, opts: SubmitOptions): Promise<SubmitResult> {
+    const model = this.modelIdFor(req.spec);
+    if (model === null) {
+      // the pool never picks a channel whose region lacks the model; this guards the contract
+      throw new ProviderError(
+        'reject',
+        'InvalidParameter',
+        `Model ${req.spec.name} is not offered in ${this.region} (${regionsText(req.spec)}).`,
+      );
+    }
     const urls = mediaUrlsOf(req).map(mediaUrlKind);
     const usesOss = urls.includes('oss') || urls.includes('upload');
     // files uploaded to vidgate go to the channel's own temporary storage first (ADR 0017)
-    const body = urls.includes('upload')
-      ? {
-          ...req.body,
-          input: await this.temp.handOver(req.body.model, req.body.input, opts.signal),
-        }
-      : req.body;
+    const input = urls.includes('upload')
+      ? await this.temp.handOver(model, req.body.input, opts.signal)
+      : req.body.input;
+    // the region's own id of the model (families §1.1: wanx2.1-kf2v-plus in Beijing)
+    const body = { ...req.body, model, input };
     const res = await this.call(
       'create',
       // each model at its own path: kf2v, s2v and animate live under image2video
@@ -189,7 +225,7 @@ export class DashScopeClient implements VideoProvider {
       page_no: String(filter.pageNo),
       page_size: String(filter.pageSize),
     });
-    if (filter.model) q.set('model_name', filter.model);
+    if (filter.model) q.set('model_name', this.upstreamName(filter.model));
     if (filter.status) q.set('status', filter.status);
     const res = await this.call('read', `/tasks?${q.toString()}`, { method: 'GET' }, signal);
     const body = this.parse('read', res, listBodySchema);
@@ -197,13 +233,19 @@ export class DashScopeClient implements VideoProvider {
       total: body.total ?? body.data.length,
       tasks: body.data.map((d) => ({
         upstreamTaskId: d.task_id,
-        model: d.model_name ?? '',
+        // the table's name, whatever the region calls the model
+        model: d.model_name ? (findModel(d.model_name)?.name ?? d.model_name) : '',
         status: d.status,
         createdAt: d.gmt_create ?? 0,
         ...(d.start_time !== undefined ? { startedAt: d.start_time } : {}),
         ...(d.request_id ? { requestId: d.request_id } : {}),
       })),
     };
+  }
+
+  private upstreamName(model: string): string {
+    const spec = findModel(model);
+    return (spec && this.modelIdFor(spec)) ?? model;
   }
 
   async cancel(upstreamTaskId: string, signal?: AbortSignal): Promise<void> {
@@ -287,4 +329,9 @@ export function classify(
     return new ProviderError('retry', code, message, retryAfter, status);
   }
   return new ProviderError('reject', code, message, undefined, status);
+}
+
+function regionsText(spec: ModelSpec): string {
+  const regions = Object.keys(spec.regions);
+  return regions.length > 0 ? `it is offered in ${regions.join(', ')}` : 'no region offers it';
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { optionalText, positiveInt } from '../../shared/env-values.js';
 import { readVariables, type ProviderDefinition } from '../provider.js';
+import { DASHSCOPE_REGION_NAMES } from '../../models/model-table.js';
 import { DashScopeClient } from './dashscope-client.js';
 
 /** vidgate stores no result larger than this (TaskWorker's bound); a channel may set less */
@@ -28,6 +29,11 @@ const settingsSchema = z.object({
   /** hosts result links may name beyond public addresses and the API's own (ADR 0009) */
   resultAllowHosts: z.array(z.string().min(1)).default([]),
   maxResultBytes: z.number().int().positive().max(MAX_RESULT_BYTES).default(MAX_RESULT_BYTES),
+  /**
+   * the account's region, which decides the models it offers and their ids (families §1.1);
+   * told by a public base URL, needed for any other (a relay, the simulator); default beijing
+   */
+  region: z.enum(DASHSCOPE_REGION_NAMES).optional(),
 });
 
 /** The official SDKs' variables (plus vidgate's timeout): one DashScope account, relayed. */
@@ -61,6 +67,7 @@ export const dashscope: ProviderDefinition = {
     settings: [
       { flag: 'key', setting: 'apiKeys', multiple: true, value: 'KEY' },
       { flag: 'base-url', setting: 'baseUrl', multiple: false, value: 'URL' },
+      { flag: 'account-region', setting: 'region', multiple: false, value: 'REGION' },
     ],
     help: "A DashScope channel is one account; its keys share the account's limits.",
   },

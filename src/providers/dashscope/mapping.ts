@@ -21,8 +21,10 @@ export function toUpstreamView(body: TaskBody): UpstreamView {
       return { kind: 'PENDING', ...times };
     case 'RUNNING':
       return { kind: 'RUNNING', ...times };
-    case 'SUCCEEDED':
-      if (!o.video_url) {
+    case 'SUCCEEDED': {
+      // families §1.1: most answer output.video_url; s2v and animate may answer output.results
+      const videoUrl = o.video_url ?? o.results?.video_url;
+      if (!videoUrl) {
         return {
           kind: 'FAILED',
           code: 'InternalError',
@@ -32,12 +34,13 @@ export function toUpstreamView(body: TaskBody): UpstreamView {
       }
       return {
         kind: 'SUCCEEDED',
-        videoUrl: o.video_url,
+        videoUrl,
         usage: body.usage ?? {},
         ...(o.orig_prompt !== undefined ? { origPrompt: o.orig_prompt } : {}),
         ...(o.actual_prompt !== undefined ? { actualPrompt: o.actual_prompt } : {}),
         ...times,
       };
+    }
     case 'FAILED':
       return {
         kind: 'FAILED',

@@ -21,6 +21,8 @@ export const taskBodySchema = z.object({
     scheduled_time: z.string().optional(),
     end_time: z.string().optional(),
     video_url: z.string().optional(),
+    /** where s2v and animate answers put the URL, as several clients read it (families §7, §8) */
+    results: z.looseObject({ video_url: z.string().optional() }).optional(),
     orig_prompt: z.string().optional(),
     actual_prompt: z.string().optional(),
     code: z.string().optional(),

@@ -25,13 +25,12 @@ async function ffmpeg(...args: string[]): Promise<void> {
 function spec(overrides: Partial<RenderSpec>): RenderSpec {
   outCounter += 1;
   return {
-    mode: 'text',
+    visual: { kind: 'text' },
     width: 480,
     height: 480,
     durationSec: 2,
     seed: 42,
     audio: { kind: 'none' },
-    inputs: [],
     outPath: join(dir, 'out', `render-${outCounter}.mp4`),
     ...overrides,
   };
@@ -59,12 +58,24 @@ async function streamInfo(path: string, stream: 'v:0' | 'a:0') {
   return { duration: Number(info?.duration), frames: Number(info?.nb_read_frames) };
 }
 
+/** The output's audio track lasts `seconds`, give or take `within`. */
+async function assertAudioLength(path: string, seconds: number, within = 0.1): Promise<void> {
+  const { duration } = await streamInfo(path, 'a:0');
+  assert.ok(Math.abs(duration - seconds) <= within, `audio duration ${duration} != ${seconds}`);
+}
+
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-function assertVideo(probe: MediaProbe, width: number, height: number, durationSec: number) {
-  assert.deepEqual(probe.video, { codec: 'h264', width, height, fps: 24 });
+function assertVideo(
+  probe: MediaProbe,
+  width: number,
+  height: number,
+  durationSec: number,
+  fps = 24,
+) {
+  assert.deepEqual(probe.video, { codec: 'h264', width, height, fps });
   assert.match(probe.format, /mp4/);
   assert.ok(probe.durationSec !== null, 'duration missing');
   assert.ok(
@@ -92,6 +103,11 @@ before(async () => {
     fixture('six-sec.mp3'),
   );
   // Uploads are stored without extensions, so detection must rely on content alone.
+  // prettier-ignore
+  await ffmpeg(
+    '-f', 'lavfi', '-i', 'testsrc=s=160x120:r=24:d=1', '-c:v', 'libx264', '-preset', 'ultrafast',
+    '-pix_fmt', 'yuv420p', fixture('mute.mp4'),
+  );
   copyFileSync(fixture('wide.png'), fixture('upload-image'));
   copyFileSync(fixture('clip.mp4'), fixture('upload-video'));
   copyFileSync(fixture('six-sec.mp3'), fixture('upload-audio'));
@@ -102,14 +118,13 @@ after(() => {
 });
 
 void describe('renderVideo', () => {
-  void it('first-frame 1280x720 3 s with synth audio', async () => {
+  void it('still 1280x720 3 s with synth audio', async () => {
     const s = spec({
-      mode: 'first-frame',
+      visual: { kind: 'still', image: fixture('wide.png') },
       width: 1280,
       height: 720,
       durationSec: 3,
       audio: { kind: 'synth' },
-      inputs: [fixture('wide.png')],
     });
     const probe = await render(s);
     assertVideo(probe, 1280, 720, 3);
@@ -123,9 +138,9 @@ void describe('renderVideo', () => {
     );
   });
 
-  void it('first-frame without audio has no audio stream', async () => {
+  void it('still without audio has no audio stream', async () => {
     const probe = await render(
-      spec({ mode: 'first-frame', width: 368, height: 480, inputs: [fixture('tall.jpg')] }),
+      spec({ visual: { kind: 'still', image: fixture('tall.jpg') }, width: 368, height: 480 }),
     );
     assertVideo(probe, 368, 480, 2);
     assert.equal(probe.audio, null);
@@ -136,25 +151,22 @@ void describe('renderVideo', () => {
     const probe = await render(s);
     assertVideo(probe, 480, 480, 4);
     assert.equal(probe.audio?.codec, 'aac');
-    const audio = await streamInfo(s.outPath, 'a:0');
-    assert.ok(Math.abs(audio.duration - 4) <= 0.1, `audio duration ${audio.duration}`);
+    await assertAudioLength(s.outPath, 4);
   });
 
   void it('cuts a 6 s mono mp3 to 4 s', async () => {
     const s = spec({ durationSec: 4, audio: { kind: 'file', path: fixture('upload-audio') } });
     const probe = await render(s);
     assertVideo(probe, 480, 480, 4);
-    const audio = await streamInfo(s.outPath, 'a:0');
-    assert.ok(Math.abs(audio.duration - 4) <= 0.1, `audio duration ${audio.duration}`);
+    await assertAudioLength(s.outPath, 4);
   });
 
-  void it('composes references from an image and a short looping video at 960x960', async () => {
+  void it('composes a sequence of an image and a short looping video at 960x960', async () => {
     const s = spec({
-      mode: 'references',
+      visual: { kind: 'sequence', items: [fixture('upload-image'), fixture('upload-video')] },
       width: 960,
       height: 960,
       durationSec: 3,
-      inputs: [fixture('upload-image'), fixture('upload-video')],
     });
     const probe = await render(s);
     assertVideo(probe, 960, 960, 3);
@@ -164,19 +176,21 @@ void describe('renderVideo', () => {
 
   void it('renders text mode with a synth track', async () => {
     const probe = await render(
-      spec({ mode: 'text', width: 832, height: 480, audio: { kind: 'synth' } }),
+      spec({ visual: { kind: 'text' }, width: 832, height: 480, audio: { kind: 'synth' } }),
     );
     assertVideo(probe, 832, 480, 2);
     assert.equal(probe.audio?.codec, 'aac');
   });
 
   void it('is byte-identical for the same spec and differs across seeds', async () => {
-    const base = {
-      mode: 'references' as const,
+    const base: Partial<RenderSpec> = {
+      visual: {
+        kind: 'sequence',
+        items: [fixture('tall.jpg'), fixture('clip.mp4'), fixture('wide.png')],
+      },
       width: 320,
       height: 320,
-      audio: { kind: 'synth' as const },
-      inputs: [fixture('tall.jpg'), fixture('clip.mp4'), fixture('wide.png')],
+      audio: { kind: 'synth' },
     };
     const a = spec(base);
     const b = spec(base);
@@ -192,7 +206,7 @@ void describe('renderVideo', () => {
   });
 
   void it('stops ffmpeg on abort and leaves no output', async () => {
-    const s = spec({ mode: 'text', width: 1280, height: 720, durationSec: 15 });
+    const s = spec({ width: 1280, height: 720, durationSec: 15 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const started = Date.now();
@@ -205,17 +219,98 @@ void describe('renderVideo', () => {
     );
   });
 
-  void it('rejects invalid specs before running ffmpeg', async () => {
-    await assert.rejects(renderVideo(tools, spec({ width: 481 })), RangeError);
-    await assert.rejects(renderVideo(tools, spec({ durationSec: 2.5 })), RangeError);
-    await assert.rejects(renderVideo(tools, spec({ seed: -1 })), RangeError);
-    await assert.rejects(renderVideo(tools, spec({ inputs: [fixture('wide.png')] })), RangeError);
-    await assert.rejects(renderVideo(tools, spec({ mode: 'first-frame' })), RangeError);
-    const six = Array.from({ length: 6 }, () => fixture('wide.png'));
-    await assert.rejects(renderVideo(tools, spec({ mode: 'references', inputs: six })), RangeError);
+  void it('renders a fractional duration: 2.5 s is 60 frames at 24 fps and 2.5 s of audio', async () => {
+    const s = spec({
+      visual: { kind: 'still', image: fixture('wide.png') },
+      width: 320,
+      height: 180,
+      durationSec: 2.5,
+      audio: { kind: 'file', path: fixture('six-sec.mp3') },
+    });
+    const probe = await render(s);
+    assertVideo(probe, 320, 180, 2.5);
+    assert.equal((await streamInfo(s.outPath, 'v:0')).frames, 60);
+    await assertAudioLength(s.outPath, 2.5, 0.03);
+    // Speech-to-video: the length follows the audio, 10.23 s -> round(245.52) frames.
+    const t = spec({ width: 64, height: 64, durationSec: 10.23, audio: { kind: 'synth' } });
+    await renderVideo(tools, t);
+    assert.equal((await streamInfo(t.outPath, 'v:0')).frames, 246);
+    await assertAudioLength(t.outPath, 10.23, 0.03);
+  });
+
+  void it('renders at 30 fps when asked', async () => {
+    const s = spec({
+      visual: { kind: 'sequence', items: [fixture('clip.mp4'), fixture('wide.png')] },
+      width: 320,
+      height: 180,
+      fps: 30,
+    });
+    assertVideo(await render(s), 320, 180, 2, 30);
+    assert.equal((await streamInfo(s.outPath, 'v:0')).frames, 60);
+  });
+
+  void it("keeps a video file's audio track, and refuses a video without one", async () => {
+    const s = spec({
+      visual: { kind: 'still', image: fixture('tall.jpg') },
+      width: 240,
+      height: 320,
+      audio: { kind: 'file', path: fixture('upload-video') },
+    });
+    const probe = await render(s);
+    assert.equal(probe.audio?.codec, 'aac');
+    await assertAudioLength(s.outPath, 2, 0.05);
     await assert.rejects(
-      renderVideo(tools, spec({ audio: { kind: 'file', path: fixture('wide.png') } })),
-      /no audio stream/,
+      renderVideo(tools, spec({ audio: { kind: 'file', path: fixture('mute.mp4') } })),
+      /Audio input has no audio stream: .*mute\.mp4/,
+    );
+  });
+
+  void it('rejects invalid specs before running ffmpeg', async () => {
+    // No ffmpeg or ffprobe at all: each refusal must come from the spec alone.
+    const none: MediaTools = { ffmpeg: '/nonexistent/ffmpeg', ffprobe: '/nonexistent/ffprobe' };
+    const refuse = (overrides: Partial<RenderSpec>) =>
+      assert.rejects(renderVideo(none, spec(overrides)), RangeError, JSON.stringify(overrides));
+    const image = fixture('wide.png');
+    await refuse({ width: 481 });
+    for (const durationSec of [0.4, 60.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await refuse({ durationSec });
+    }
+    await refuse({ seed: -1 });
+    await refuse({ fps: 25 as 24 });
+    await refuse({ visual: { kind: 'still', image: '' } });
+    await refuse({ visual: { kind: 'sequence', items: [] } });
+    await refuse({ visual: { kind: 'sequence', items: Array.from({ length: 11 }, () => image) } });
+    await refuse({ visual: { kind: 'edit', video: image, look: 'sepia' as 'mask' } });
+    await refuse({ watermark: '' });
+    await refuse({ watermark: 'x'.repeat(65) });
+    await refuse({ watermark: 'two\nlines' });
+  });
+
+  void it('refuses inputs of the wrong kind for their role', async () => {
+    const cases: [RenderSpec['visual'], RegExp][] = [
+      [{ kind: 'still', image: fixture('clip.mp4') }, /Still input is not an image/],
+      [{ kind: 'sequence', items: [fixture('six-sec.mp3')] }, /not an image or video/],
+      [{ kind: 'transition', first: fixture('wide.png'), last: fixture('clip.mp4') }, /Last-frame/],
+      [
+        { kind: 'continuation', clip: fixture('wide.png'), last: null },
+        /clip input is not a video/,
+      ],
+      [{ kind: 'edit', video: fixture('tall.jpg'), look: 'mask' }, /Edit input is not a video/],
+      [
+        { kind: 'animate', image: fixture('clip.mp4'), video: fixture('clip.mp4') },
+        /Animate image/,
+      ],
+      [
+        { kind: 'animate', image: fixture('wide.png'), video: fixture('wide.png') },
+        /Animate video/,
+      ],
+    ];
+    for (const [visual, message] of cases) {
+      await assert.rejects(renderVideo(tools, spec({ visual })), message);
+    }
+    assert.deepEqual(
+      readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.part')),
+      [],
     );
   });
 
@@ -229,18 +324,17 @@ void describe('renderVideo', () => {
     }
     const refs = await render(
       spec({
-        mode: 'references',
+        visual: { kind: 'sequence', items: [fixture('clip.mp4'), fixture('tall.jpg')] },
         width: 320,
         height: 240,
         audio: { kind: 'file', path: fixture('six-sec.mp3') },
-        inputs: [fixture('clip.mp4'), fixture('tall.jpg')],
       }),
       bundled,
     );
     assertVideo(refs, 320, 240, 2);
     assert.equal(refs.audio?.codec, 'aac');
     const first = await render(
-      spec({ mode: 'first-frame', width: 320, height: 240, inputs: [fixture('wide.png')] }),
+      spec({ visual: { kind: 'still', image: fixture('wide.png') }, width: 320, height: 240 }),
       bundled,
     );
     assertVideo(first, 320, 240, 2);

@@ -12,22 +12,18 @@ import {
 import { MediaFetchError, type MediaFetcher } from '../../media/media-fetcher.js';
 import { readHead } from '../../media/sniff.js';
 import { mediaUrlKind } from '../../models/media-url.js';
-import type { EffectiveRequest, RequestBody } from '../../models/task-request.js';
+import type { MediaSlot } from '../../models/media-slot.js';
+import type { EffectiveRequest } from '../../models/task-request.js';
+import { slotRules } from '../../media/media-rules.js';
 
-/** One media input of a job, named as the request names it (MediaChecker's `mediaFields`). */
-export interface SandboxInput {
-  field: string;
-  url: string;
-  kind: MediaKind;
+/** One media input of a job, named as the request names it (its MediaSlot). */
+export interface SandboxInput extends MediaSlot {
   /** file name for the local copy */
   name: string;
 }
 
-export interface JobInputs {
-  image: SandboxInput | null;
-  audio: SandboxInput | null;
-  references: SandboxInput[];
-}
+/** The inputs of a job: every media slot the model reads, in request order. */
+export type JobInputs = SandboxInput[];
 
 /**
  * An input the sandbox cannot use, told in the client's terms (field, format, limits): its
@@ -44,23 +40,8 @@ export class InputProblem extends Error {
 }
 
 /** The inputs a render of this request reads, in the order MediaChecker checked them. */
-export function jobInputs(body: RequestBody, eff: EffectiveRequest): JobInputs {
-  const image = eff.imgUrl
-    ? { field: 'input.img_url', url: eff.imgUrl, kind: 'image' as const, name: 'first-frame' }
-    : null;
-  const audio =
-    eff.withAudio && eff.audioUrl
-      ? { field: 'input.audio_url', url: eff.audioUrl, kind: 'audio' as const, name: 'audio' }
-      : null;
-  // effectiveRequest takes reference_urls when present, else the deprecated spelling
-  const list = Array.isArray(body.input.reference_urls) ? 'reference_urls' : 'reference_video_urls';
-  const references = eff.referenceUrls.map((url, i) => ({
-    field: `input.${list}[${i}]`,
-    url,
-    kind: 'image-or-video' as const,
-    name: `ref${i}`,
-  }));
-  return { image, audio, references };
+export function jobInputs(eff: EffectiveRequest): JobInputs {
+  return eff.media.map((slot, i) => ({ ...slot, name: `media-${i}` }));
 }
 
 // what the CHECKING step read and kept a copy of: http(s) media and files uploaded to vidgate
@@ -81,9 +62,7 @@ export async function takeCheckedCopies(
 ): Promise<Record<string, string>> {
   const taken: Record<string, string> = {};
   if (!reader) return taken;
-  const all = [inputs.image, inputs.audio, ...inputs.references].filter(
-    (i): i is SandboxInput => i !== null && isRemote(i.url),
-  );
+  const all = inputs.filter((i) => isRemote(i.url));
   if (all.length === 0) return taken;
   await mkdir(mediaDir, { recursive: true });
   for (const input of all) {
@@ -108,6 +87,7 @@ export interface PrepareContext {
 function maxBytesOf(kind: MediaKind, rules: MediaRules): number {
   if (kind === 'image') return rules.image.maxBytes;
   if (kind === 'audio') return rules.audio.maxBytes;
+  if (kind === 'video') return rules.video.maxBytes;
   return Math.max(rules.image.maxBytes, rules.video.maxBytes);
 }
 
@@ -125,7 +105,7 @@ async function localCopy(input: SandboxInput, ctx: PrepareContext): Promise<stri
   // No kept copy (kept copies not configured, or swept): fetch once here and check that copy.
   try {
     await ctx.fetcher.fetchToFile(input.url, path, {
-      maxBytes: maxBytesOf(input.kind, ctx.rules),
+      maxBytes: maxBytesOf(input.kind, slotRules(input, ctx.rules)),
       signal: ctx.signal,
     });
   } catch (err) {
@@ -151,7 +131,8 @@ export async function prepareInput(
     readAll: () => readFile(path),
     path,
   };
-  const verdict = await checkMediaSource(input.field, source, input.kind, ctx.rules, ctx.tools);
+  const rules = slotRules(input, ctx.rules);
+  const verdict = await checkMediaSource(input.field, source, input.kind, rules, ctx.tools);
   if (!verdict.ok) throw new InputProblem(verdict.code, verdict.message);
   return { path, info: verdict.info };
 }

@@ -18,8 +18,15 @@ export const sandboxJobSchema = z.object({
   failure: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
   /** when cancel() took it out of the queue; a canceled job never renders */
   canceledAt: z.number().nullable().default(null),
-  /** set once the video is on disk; carries the billed seconds of input video */
-  rendered: z.object({ inputVideoSeconds: z.number() }).nullable().default(null),
+  /** set once the video is on disk: the `usage` it reports (older jobs: its input seconds) */
+  rendered: z
+    .object({
+      usage: z.record(z.string(), z.unknown()).optional(),
+      actualPrompt: z.string().optional(),
+      inputVideoSeconds: z.number().optional(),
+    })
+    .nullable()
+    .default(null),
   /** field → file in mediaDir: the checked copies taken at submit (ADR 0009) */
   media: z.record(z.string(), z.string().regex(/^[a-z0-9-]+$/)).default({}),
 });

@@ -6,12 +6,7 @@ import type { Readable } from 'node:stream';
 import { mediaRulesFromTable } from '../../media/media-checker.js';
 import { findModel, type ModelSpec } from '../../models/model-table.js';
 import { mediaUrlKind } from '../../models/media-url.js';
-import {
-  effectiveRequest,
-  mediaUrlsOf,
-  type EffectiveRequest,
-  type TaskRequest,
-} from '../../models/task-request.js';
+import { effectiveRequest, mediaUrlsOf, type TaskRequest } from '../../models/task-request.js';
 import { buildUsage } from '../../models/usage.js';
 import { ProviderError } from '../provider-error.js';
 import type {
@@ -21,8 +16,9 @@ import type {
   UpstreamView,
   VideoProvider,
 } from '../provider.js';
-import { firstFrameOutputSize, parseSize } from './output-size.js';
-import { renderVideo, type RenderAudio } from './render.js';
+import { familyOf } from '../../models/families/registry.js';
+import type { CheckedSlot, PlanAudio, PlanVisual } from '../../models/families/model-family.js';
+import { renderVideo, type RenderAudio, type RenderVisual } from './render.js';
 import {
   InputProblem,
   jobInputs,
@@ -40,7 +36,8 @@ const RENDER_FAILED =
 const NOT_PENDING = 'Failed to cancel the task, please confirm if the task is in PENDING status.';
 
 type RenderOutcome =
-  { ok: true; inputVideoSeconds: number } | { ok: false; code: string; message: string };
+  | { ok: true; usage: Record<string, unknown>; actualPrompt?: string }
+  | { ok: false; code: string; message: string };
 
 /**
  * The offline upstream: renders a real MP4 with ffmpeg for every task, with queued and running
@@ -100,7 +97,7 @@ export class SandboxProvider implements VideoProvider {
       rendered: null,
       media: {},
     };
-    const inputs = jobInputs(body, req.effective);
+    const inputs = jobInputs(req.effective);
     const reader = this.deps.checkedMedia;
     job.media = await takeCheckedCopies(reader, taskId, inputs, this.jobs.mediaDir(id));
     await this.jobs.save(job);
@@ -140,14 +137,17 @@ export class SandboxProvider implements VideoProvider {
     const endTime = scheduledTime + job.runMs;
     if (now < endTime) return { kind: 'RUNNING', submitTime, scheduledTime };
     const eff = effectiveRequest(model, job.body);
+    const actualPrompt =
+      outcome.actualPrompt ??
+      (model.returnsActualPrompt && job.body.parameters.prompt_extend !== false && eff.prompt
+        ? eff.prompt
+        : undefined);
     return {
       kind: 'SUCCEEDED',
       videoUrl: `${RESULT_PREFIX}${job.id}`,
-      usage: buildUsage(model, eff, outcome.inputVideoSeconds),
+      usage: outcome.usage,
       origPrompt: eff.prompt ?? '',
-      ...(model.returnsActualPrompt && job.body.parameters.prompt_extend !== false && eff.prompt
-        ? { actualPrompt: eff.prompt }
-        : {}),
+      ...(actualPrompt === undefined ? {} : { actualPrompt }),
       submitTime,
       scheduledTime,
       endTime,
@@ -201,7 +201,17 @@ export class SandboxProvider implements VideoProvider {
     } catch {
       return null;
     }
-    const outcome: RenderOutcome = { ok: true, inputVideoSeconds: job.rendered.inputVideoSeconds };
+    const r = job.rendered;
+    // jobs rendered before usage was kept carry their input seconds instead
+    const model = findModel(job.body.model);
+    const usage =
+      r.usage ??
+      (model ? buildUsage(model, effectiveRequest(model, job.body), r.inputVideoSeconds ?? 0) : {});
+    const outcome: RenderOutcome = {
+      ok: true,
+      usage,
+      ...(r.actualPrompt === undefined ? {} : { actualPrompt: r.actualPrompt }),
+    };
     this.outcomes.set(job.id, outcome);
     return outcome;
   }
@@ -251,7 +261,7 @@ export class SandboxProvider implements VideoProvider {
     const signal = this.closing.signal;
     await mkdir(dir, { recursive: true });
     try {
-      const spec = await this.prepare(job, model, eff, {
+      const ctx: PrepareContext = {
         tools: this.deps.tools,
         fetcher: this.deps.fetcher,
         rules: mediaRulesFromTable(model.media),
@@ -259,63 +269,76 @@ export class SandboxProvider implements VideoProvider {
         mediaDir: this.jobs.mediaDir(job.id),
         taken: job.media,
         signal,
-      });
+      };
+      // every input as a checked local file; the render reads those files and nothing else
+      const files = new Map<string, string>();
+      const media: CheckedSlot[] = [];
+      for (const input of jobInputs(eff)) {
+        const f = await prepareInput(input, ctx);
+        files.set(input.field, f.path);
+        media.push({ slot: input, info: f.info });
+      }
+      const family = familyOf(model);
+      const problem = family.checkMedia(model, job.body, media);
+      if (problem) throw new InputProblem(problem.code, problem.message);
+      const plan = family.plan(model, job.body, eff, media);
       await renderVideo(
         this.deps.tools,
         {
-          ...spec,
-          durationSec: eff.durationSec,
+          visual: resolveVisual(plan.visual, files),
+          width: plan.width,
+          height: plan.height,
+          durationSec: plan.durationSec,
+          fps: plan.fps,
+          audio: resolveAudio(plan.audio, files),
+          watermark: plan.watermark,
           seed: eff.seed ?? seedOf(job.id),
           outPath: this.jobs.videoPath(job.id),
         },
         signal,
       );
-      await this.jobs.save({ ...job, rendered: { inputVideoSeconds: spec.inputVideoSeconds } });
+      const rendered = {
+        usage: plan.usage,
+        ...(plan.actualPrompt === undefined ? {} : { actualPrompt: plan.actualPrompt }),
+      };
+      await this.jobs.save({ ...job, rendered });
       await rm(this.jobs.mediaDir(job.id), { recursive: true, force: true });
-      return { ok: true, inputVideoSeconds: spec.inputVideoSeconds };
+      return { ok: true, ...rendered };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
 
-  /** Every input as a checked local file; the render reads those files and nothing else. */
-  private async prepare(
-    job: SandboxJob,
-    model: ModelSpec,
-    eff: EffectiveRequest,
-    ctx: PrepareContext,
-  ) {
-    const inputs = jobInputs(job.body, eff);
-    let audio: RenderAudio = eff.withAudio ? { kind: 'synth' } : { kind: 'none' };
-    if (inputs.audio) audio = { kind: 'file', path: (await prepareInput(inputs.audio, ctx)).path };
-    if (model.mode === 'first-frame') {
-      if (!inputs.image) throw new InputProblem('InvalidParameter', 'input.img_url is missing.');
-      const img = await prepareInput(inputs.image, ctx);
-      if (img.info.kind !== 'image') {
-        throw new InputProblem('InvalidParameter', 'input.img_url is not an image.');
-      }
-      const size = firstFrameOutputSize(img.info.width, img.info.height, eff.tier);
-      return {
-        mode: 'first-frame' as const,
-        ...size,
-        audio,
-        inputs: [img.path],
-        inputVideoSeconds: 0,
-      };
-    }
-    const size = parseSize(eff.size ?? '') ?? { width: 1920, height: 1080 };
-    if (model.mode === 'text') {
-      return { mode: 'text' as const, ...size, audio, inputs: [], inputVideoSeconds: 0 };
-    }
-    const paths: string[] = [];
-    let inputVideoSeconds = 0;
-    for (const ref of inputs.references) {
-      const f = await prepareInput(ref, ctx);
-      if (f.info.kind === 'video') inputVideoSeconds += Math.round(f.info.durationSec);
-      paths.push(f.path);
-    }
-    return { mode: 'references' as const, ...size, audio, inputs: paths, inputVideoSeconds };
+function fileOf(files: ReadonlyMap<string, string>, field: string): string {
+  const path = files.get(field);
+  if (path === undefined) throw new Error(`the plan names ${field}, which no input holds`);
+  return path;
+}
+
+/** The plan names inputs by request field; the renderer reads their local files. */
+function resolveVisual(v: PlanVisual, files: ReadonlyMap<string, string>): RenderVisual {
+  const f = (field: string) => fileOf(files, field);
+  switch (v.kind) {
+    case 'text':
+      return v;
+    case 'still':
+      return { kind: 'still', image: f(v.image) };
+    case 'sequence':
+      return { kind: 'sequence', items: v.items.map(f) };
+    case 'transition':
+      return { kind: 'transition', first: f(v.first), last: f(v.last) };
+    case 'continuation':
+      return { kind: 'continuation', clip: f(v.clip), last: v.last === null ? null : f(v.last) };
+    case 'edit':
+      return { kind: 'edit', video: f(v.video), look: v.look };
+    case 'animate':
+      return { kind: 'animate', image: f(v.image), video: f(v.video) };
   }
+}
+
+function resolveAudio(a: PlanAudio, files: ReadonlyMap<string, string>): RenderAudio {
+  return a.kind === 'file' ? { kind: 'file', path: fileOf(files, a.field) } : a;
 }
 
 function seedOf(id: string): number {

@@ -1,0 +1,46 @@
+import type { ModelSpec } from '../models/model-table.js';
+import type { Clock } from '../shared/clock.js';
+import { serves, type ChannelPool } from './channel-pool.js';
+
+/** how stale the API's view of the channels may be; a new channel is seen within this */
+const REFRESH_MS = 10_000;
+
+/**
+ * Whether some enabled channel can ever run a model (item 7 of issue 14): a create for a model
+ * that no channel's region offers is refused at once, naming the regions that have it, instead
+ * of waiting in the queue until its dispatch deadline.
+ */
+export class ModelAvailability {
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: ChannelPool,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Why no channel can run `spec`; null when one can. */
+  async problemOf(spec: ModelSpec): Promise<string | null> {
+    await this.fresh();
+    if (this.pool.all().some((c) => c.enabled && serves(c, spec.name))) return null;
+    const where = Object.entries(spec.regions).map(([region, id]) =>
+      id === spec.name ? region : `${region} (as ${id})`,
+    );
+    const offered =
+      where.length > 0 ? `DashScope offers it in ${where.join(', ')}` : 'no region offers it';
+    return `Model ${spec.name} is not served by any channel of this gateway: ${offered}; a channel of one of those regions must be added to use it.`;
+  }
+
+  private async fresh(): Promise<void> {
+    if (this.clock.now() - this.refreshedAt < REFRESH_MS) return;
+    this.refreshing ??= this.pool
+      .refresh()
+      .then(() => {
+        this.refreshedAt = this.clock.now();
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    await this.refreshing;
+  }
+}

@@ -1,0 +1,184 @@
+import { HAPPYHORSE } from '../input-rules.js';
+import type { ModelSpec } from '../model-table.js';
+import { invalidParameter, type RequestProblem } from '../request-problem.js';
+import type { EffectiveRequest, RequestBody } from '../task-request.js';
+import { outputUsage } from '../usage.js';
+import {
+  checkSeed,
+  firstProblem,
+  forbid,
+  optBool,
+  optEnum,
+  requirePrompt,
+  optString,
+  type Fields,
+} from './field-checks.js';
+import { mediaArraySlots, readMediaArray, type MediaTypeRule } from './media-array.js';
+import {
+  allOf,
+  audioFrom,
+  baseEffective,
+  checkDuration,
+  checkRatio,
+  checkResolution,
+  dimsOf,
+  editAudio,
+  outputSize,
+  rawRatio,
+  secondsOf,
+  slotOf,
+} from './media-common.js';
+import type { CheckedSlot, ModelFamily, PlanVisual, SandboxPlan } from './model-family.js';
+
+const TYPES_BY_MODE: Partial<Record<ModelSpec['mode'], readonly MediaTypeRule[]>> = {
+  'first-frame': [
+    { type: 'first_frame', kind: 'image', max: 1, limits: HAPPYHORSE.firstFrame, inline: true },
+  ],
+  references: [
+    {
+      type: 'reference_image',
+      kind: 'image',
+      max: 9,
+      limits: HAPPYHORSE.referenceImage,
+      inline: true,
+    },
+  ],
+  'video-edit': [
+    { type: 'video', kind: 'video', max: 1, limits: HAPPYHORSE.editVideo, inline: false },
+    { type: 'reference_image', kind: 'image', max: 5, limits: HAPPYHORSE.editImage, inline: true },
+  ],
+};
+/** what an edit makes at most: longer input is trimmed (families §4.3) */
+const EDIT_MAX_SECONDS = 15;
+
+function checkMedia(spec: ModelSpec, input: Fields): RequestProblem | null {
+  const types = TYPES_BY_MODE[spec.mode];
+  if (!types) {
+    return forbid(
+      spec,
+      input,
+      'input',
+      ['media'],
+      'a text-to-video model takes no images or videos.',
+    );
+  }
+  const read = readMediaArray(spec, input, types, true);
+  if (!read.ok) return read.problem;
+  const need = spec.mode === 'video-edit' ? 'video' : types[0]?.type;
+  if (!read.items.some((i) => i.type === need)) {
+    return invalidParameter(
+      `Field 'input.media' of model ${spec.name} must hold ${spec.mode === 'references' ? `1 to 9 '${need}' items` : `exactly one '${need}' item`}, got none.`,
+    );
+  }
+  return null;
+}
+
+function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null {
+  const edit = spec.mode === 'video-edit';
+  return firstProblem(
+    () =>
+      forbid(
+        spec,
+        input,
+        'input',
+        ['img_url', 'reference_urls', 'reference_video_urls', 'audio_url'],
+        "it takes 'input.media' (an array of {type, url}); HappyHorse has no flat media fields or driving audio.",
+      ),
+    () => forbid(spec, input, 'input', ['negative_prompt'], 'HappyHorse has no negative prompt.'),
+    () =>
+      spec.promptRequired ? requirePrompt(spec, input) : optString('input.prompt', input.prompt),
+    () => checkMedia(spec, input),
+    () =>
+      forbid(
+        spec,
+        p,
+        'parameters',
+        ['size'],
+        "use 'parameters.resolution'" + (spec.ratios.length ? " and 'parameters.ratio'." : '.'),
+      ),
+    () => checkResolution(spec, p),
+    () => checkRatio(spec, p, edit ? 'the input video' : 'the first frame'),
+    () =>
+      edit
+        ? forbid(
+            spec,
+            p,
+            'parameters',
+            ['duration'],
+            `the edit keeps the input's length, at most ${EDIT_MAX_SECONDS} s.`,
+          )
+        : checkDuration(spec, p.duration),
+    () =>
+      edit ? optEnum(spec, 'parameters.audio_setting', p.audio_setting, ['auto', 'origin']) : null,
+    () => optBool('parameters.watermark', p.watermark),
+    () => checkSeed(spec, p.seed),
+  );
+}
+
+function effective(spec: ModelSpec, body: RequestBody): EffectiveRequest {
+  const media = mediaArraySlots(body.input, TYPES_BY_MODE[spec.mode] ?? []);
+  const follows = spec.mode === 'first-frame' || spec.mode === 'video-edit';
+  return baseEffective(spec, body, media, {
+    durationSec:
+      spec.mode === 'video-edit' ? EDIT_MAX_SECONDS : baseEffective(spec, body, media).durationSec,
+    ratio: follows
+      ? null
+      : typeof body.parameters.ratio === 'string'
+        ? body.parameters.ratio
+        : '16:9',
+  });
+}
+
+function plan(
+  spec: ModelSpec,
+  body: RequestBody,
+  eff: EffectiveRequest,
+  media: readonly CheckedSlot[],
+): SandboxPlan {
+  const first = slotOf(media, 'first_frame');
+  const video = slotOf(media, 'video');
+  const refs = allOf(media, 'reference_image');
+  let visual: PlanVisual = { kind: 'text' };
+  let durationSec = eff.durationSec;
+  let inputVideoSec = 0;
+  let audio = audioFrom(undefined, true);
+  if (first) visual = { kind: 'still', image: first.slot.field };
+  else if (video) {
+    durationSec = Math.min(secondsOf(video.info), EDIT_MAX_SECONDS);
+    inputVideoSec = durationSec;
+    visual = { kind: 'edit', video: video.slot.field, look: 'restyle' };
+    audio = editAudio(video, body.parameters.audio_setting);
+  } else if (refs.length > 0) visual = { kind: 'sequence', items: refs.map((r) => r.slot.field) };
+  const followed = first ?? video;
+  const follow = followed ? dimsOf(followed.info) : null;
+  const size = outputSize(eff.tier, eff.ratio, follow);
+  return {
+    visual,
+    ...size,
+    durationSec,
+    fps: spec.fps,
+    audio,
+    watermark: eff.watermark ? spec.watermarkText : null,
+    usage: outputUsage(spec, {
+      tier: eff.tier,
+      outputSec: durationSec,
+      inputVideoSec,
+      ratio: eff.ratio ?? rawRatio(size.width, size.height),
+    }),
+  };
+}
+
+/** HappyHorse 1.0 / 1.1 (families §4): `media[]`, watermark on unless turned off. */
+export const happyhorseFamily: ModelFamily = {
+  id: 'happyhorse',
+  label: 'HappyHorse',
+  protocol: 'media',
+  answer: { videoUrl: ['output.video_url'], billedSeconds: 'duration' },
+  knownInput: ['prompt', 'media'],
+  knownParameters: ['resolution', 'ratio', 'duration', 'watermark', 'seed', 'audio_setting'],
+  modeOf: (spec) => spec.mode,
+  check,
+  effective,
+  checkMedia: () => null,
+  plan,
+};
