@@ -4,6 +4,9 @@ import { announceFirstToken, bootstrap } from './bootstrap.js';
 import type { ChannelService } from './channels/channel-service.js';
 import { ChannelPool } from './channels/channel-pool.js';
 import { ModelAvailability } from './channels/model-availability.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChannelBudgets } from './upstream/channel-budget.js';
+import { FaceDetectService } from './upstream/face-detect.js';
 import { ensureStartupChannels } from './channels/startup-channels.js';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
@@ -99,6 +102,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
         logger,
       )
     : null;
+  const availability = apiChannels ? new ModelAvailability(apiChannels, clock) : null;
   const app = serving
     ? createApp(
         {
@@ -111,9 +115,20 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
             ...(intake ? { parseLarge: intake.run.bind(intake) } : {}),
             onCreated: () => due.ring(),
             uploads: s.uploads,
-            ...(apiChannels ? { availability: new ModelAvailability(apiChannels, clock) } : {}),
+            ...(availability ? { availability } : {}),
           }),
           uploads: s.uploads,
+          ...(apiChannels
+            ? {
+                faceDetect: new FaceDetectService({
+                  channels: apiChannels,
+                  budgets: new ChannelBudgets(s.limiter, clock),
+                  clock,
+                  sleep: (ms) => sleep(ms),
+                  fresh: () => availability?.fresh() ?? Promise.resolve(),
+                }),
+              }
+            : {}),
           storage: s.storage,
           links: s.links,
           clock,

@@ -8,6 +8,8 @@ export const channelLimitsSchema = z.object({
   submitPerSecond: z.number().positive().default(5),
   maxRunning: z.number().int().positive().default(5),
   queriesPerSecond: z.number().positive().default(20),
+  /** s2v's synchronous face checks (families §7.1: 5 per second) */
+  detectsPerSecond: z.number().positive().default(5),
 });
 export type ChannelLimits = z.infer<typeof channelLimitsSchema>;
 

@@ -31,7 +31,8 @@ export class ModelAvailability {
     return `Model ${spec.name} is not served by any channel of this gateway: ${offered}; a channel of one of those regions must be added to use it.`;
   }
 
-  private async fresh(): Promise<void> {
+  /** Refreshes the channel view when it is older than a few seconds. */
+  async fresh(): Promise<void> {
     if (this.clock.now() - this.refreshedAt < REFRESH_MS) return;
     this.refreshing ??= this.pool
       .refresh()

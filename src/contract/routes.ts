@@ -70,3 +70,9 @@ export const TASK_ROUTES = {
   seedCancel: ['/task/:taskId/cancel'],
   seedList: ['/task'],
 } as const;
+
+/** s2v's synchronous face check (families §7.1) on each face. */
+export const FACE_DETECT_ROUTES = {
+  native: withTrailingSlash(`${NATIVE_PREFIX}/services/aigc/image2video/face-detect`),
+  seed: ['/task/bailian/face-detect'],
+} as const;

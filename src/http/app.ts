@@ -17,6 +17,7 @@ import {
 import { registerAdminRoutes } from './routes/admin.channels.js';
 import { isNativePath } from '../contract/routes.js';
 import { registerCreateRoutes } from './routes/bailian.create.js';
+import { registerFaceDetectRoutes } from './routes/face-detect.js';
 import { registerNativeCreateRoutes } from './routes/native.create.js';
 import { registerResultsGet } from './routes/results.get.js';
 import { registerNativeTaskCancel, registerTaskCancel } from './routes/task.cancel.js';
@@ -172,6 +173,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
   registerNativeTaskCancel(app, s);
   registerNativeTaskList(app, s);
   registerUploadRoutes(app, s);
+  if (s.faceDetect) registerFaceDetectRoutes(app, s.faceDetect, 'native');
 
   // everything registered inside this plugin requires a token
   void app.register((api, _o, done) => {
@@ -180,6 +182,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
     registerTaskGet(api, s);
     registerTaskCancel(api, s);
     registerTaskList(api, s);
+    if (s.faceDetect) registerFaceDetectRoutes(api, s.faceDetect, 'seed');
     done();
   });
   return app;

@@ -5,6 +5,7 @@ import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { UploadService } from '../uploads/upload-service.js';
 import type { AdminServices } from './routes/admin.channels.js';
+import type { FaceDetector } from './routes/face-detect.js';
 
 /** Everything the HTTP layer needs, built once by the composition root. */
 export interface HttpServices {
@@ -17,6 +18,8 @@ export interface HttpServices {
   resultLinkTtlMs: number;
   /** the SDKs' local-file upload flow (ADR 0017); absent in tests of other routes */
   uploads?: UploadService;
+  /** s2v's face check, relayed to a channel (absent in tests of other routes) */
+  faceDetect?: FaceDetector;
   /** present when VIDGATE_ADMIN_TOKEN is set */
   admin?: AdminServices;
   /** a quick liveness/readiness probe of the store */

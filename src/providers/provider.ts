@@ -92,7 +92,21 @@ export interface VideoProvider {
    * region lacks it, families §1.1). Absent: every model of the table, by its own name.
    */
   modelIdFor?(spec: ModelSpec): string | null;
+  /**
+   * s2v's synchronous image check (families §7.1), for upstreams that have it. A verdict on an
+   * image is an answer either way; a request the upstream refuses throws a ProviderError.
+   */
+  detectFace?(imageUrl: string, signal?: AbortSignal): Promise<FaceCheck>;
   close?(): Promise<void>;
+}
+
+/** What the face check said about an image (DashScope's `output` of face-detect). */
+export interface FaceCheck {
+  checkPass: boolean;
+  humanoid: boolean;
+  /** why it did not pass */
+  code?: string;
+  message?: string;
 }
 
 export interface ProviderDeps {

@@ -63,6 +63,11 @@ export class ChannelBudget {
     return this.hold(`query:${this.channel.id}`, limit);
   }
 
+  /** A slot of the account's face checks (s2v's detect step), held until the answer arrives. */
+  takeDetect(): Promise<Taken> {
+    return this.hold(`detect:${this.channel.id}`, this.channel.limits.detectsPerSecond);
+  }
+
   /** For hedgedRead: a spare slot's settle, or null when none is free. */
   readonly takeHedge = async (): Promise<(() => Promise<void>) | null> => {
     const t = await this.takeQuery('spare');

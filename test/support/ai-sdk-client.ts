@@ -12,7 +12,10 @@ import {
 
 /** The images the AI SDK tests send, and a loopback host serving them for the URL inputs. */
 export interface MediaHost {
-  /** `http://127.0.0.1:<port>`: `/frame.png` is the frame, any other path the reference */
+  /**
+   * `http://127.0.0.1:<port>`: `/frame.png` is the frame (640x360), `/landscape.jpg` a 960x540
+   * picture, any other path the reference (480x480)
+   */
   url: string;
   /** `127.0.0.1:<port>`, for VIDGATE_MEDIA_ALLOW_HOSTS */
   hostPort: string;
@@ -22,15 +25,22 @@ export interface MediaHost {
 }
 
 export async function startMediaHost(): Promise<MediaHost> {
-  const [frame, ref] = await Promise.all([
+  const [frame, ref, wide] = await Promise.all([
     imageDataUri(640, 360, 'png'),
     imageDataUri(480, 480, 'jpeg', 'mandelbrot'),
+    imageDataUri(960, 540, 'jpeg'),
   ]);
-  const frameBytes = Buffer.from(frame.slice(frame.indexOf(',') + 1), 'base64');
-  const refBytes = Buffer.from(ref.slice(ref.indexOf(',') + 1), 'base64');
+  const bytesOf = (uri: string) => Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64');
+  const frameBytes = bytesOf(frame);
+  const refBytes = bytesOf(ref);
+  const wideBytes = bytesOf(wide);
   const server = createServer((req, res) => {
     const [type, bytes] =
-      req.url === '/frame.png' ? ['image/png', frameBytes] : ['image/jpeg', refBytes];
+      req.url === '/frame.png'
+        ? ['image/png', frameBytes]
+        : req.url === '/landscape.jpg'
+          ? ['image/jpeg', wideBytes]
+          : ['image/jpeg', refBytes];
     res.writeHead(200, { 'content-type': type, 'content-length': bytes.length }).end(bytes);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -15,6 +15,9 @@ import {
 } from './media-common.js';
 import type { CheckedSlot, ModelFamily, SandboxPlan } from './model-family.js';
 
+/** The synchronous check of an s2v portrait (families §7.1), offered in Beijing only. */
+export const S2V_DETECT_MODEL = 'wan2.2-s2v-detect';
+
 /** The sandbox caps a speech video here (families §7.2: audio ≤ 20 s, unverified). */
 export const S2V_MAX_SECONDS = 20;
 

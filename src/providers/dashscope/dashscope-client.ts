@@ -7,6 +7,7 @@ import {
   type MediaFetcher,
   type OpenedMedia,
 } from '../../media/media-fetcher.js';
+import { S2V_DETECT_MODEL } from '../../models/families/s2v.js';
 import { mediaUrlKind } from '../../models/media-url.js';
 import {
   createPathOf,
@@ -18,6 +19,7 @@ import {
 import { mediaUrlsOf, type TaskRequest } from '../../models/task-request.js';
 import { ProviderError } from '../provider-error.js';
 import type {
+  FaceCheck,
   ListFilter,
   ListPage,
   SubmitOptions,
@@ -28,7 +30,16 @@ import type {
 import { CHANNEL_CODES, listTime, toUpstreamView } from './mapping.js';
 import { upstreamCall, UpstreamCallError, type UpstreamAnswer } from './upstream-http.js';
 import { TempUpload } from './temp-upload.js';
-import { createAnswerSchema, errorBodySchema, listBodySchema, taskBodySchema } from './wire.js';
+import {
+  createAnswerSchema,
+  detectAnswerSchema,
+  errorBodySchema,
+  listBodySchema,
+  taskBodySchema,
+} from './wire.js';
+
+/** s2v's face check (families §7.1) */
+export const DETECT_PATH = '/services/aigc/image2video/face-detect';
 
 export interface DashScopeSettings {
   /** includes `/api/v1`, as DASHSCOPE_HTTP_BASE_URL does */
@@ -240,6 +251,27 @@ export class DashScopeClient implements VideoProvider {
         ...(d.start_time !== undefined ? { startedAt: d.start_time } : {}),
         ...(d.request_id ? { requestId: d.request_id } : {}),
       })),
+    };
+  }
+
+  /** families §7.1: synchronous, no async header; a verdict answers 200 either way. */
+  async detectFace(imageUrl: string, signal?: AbortSignal): Promise<FaceCheck> {
+    const res = await this.call(
+      'read',
+      DETECT_PATH,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: S2V_DETECT_MODEL, input: { image_url: imageUrl } }),
+      },
+      signal,
+    );
+    const o = this.parse('read', res, detectAnswerSchema).output;
+    return {
+      checkPass: o.check_pass,
+      humanoid: o.humanoid ?? o.check_pass,
+      ...(o.code === undefined ? {} : { code: o.code }),
+      ...(o.message === undefined ? {} : { message: o.message }),
     };
   }
 

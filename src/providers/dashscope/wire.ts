@@ -51,3 +51,15 @@ export const listBodySchema = z.object({
     )
     .default([]),
 });
+
+/** s2v's face check answer (families §7.1): `check_pass`, `humanoid`, and why not. */
+export const detectAnswerSchema = z.object({
+  request_id: z.string().optional(),
+  output: z.looseObject({
+    check_pass: z.boolean(),
+    humanoid: z.boolean().optional(),
+    code: z.string().optional(),
+    message: z.string().optional(),
+  }),
+  usage: z.record(z.string(), z.unknown()).optional(),
+});

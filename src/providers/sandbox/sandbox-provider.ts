@@ -10,6 +10,7 @@ import { effectiveRequest, mediaUrlsOf, type TaskRequest } from '../../models/ta
 import { buildUsage } from '../../models/usage.js';
 import { ProviderError } from '../provider-error.js';
 import type {
+  FaceCheck,
   ProviderDeps,
   SubmitOptions,
   SubmitResult,
@@ -26,6 +27,7 @@ import {
   takeCheckedCopies,
   type PrepareContext,
 } from './sandbox-inputs.js';
+import { sandboxDetectFace } from './sandbox-detect.js';
 import { SandboxJobs, type SandboxJob } from './sandbox-jobs.js';
 
 const RESULT_PREFIX = 'sandbox:';
@@ -174,6 +176,11 @@ export class SandboxProvider implements VideoProvider {
     this.canceled.add(job.id);
     await this.jobs.save({ ...job, canceledAt: now });
     await rm(this.jobs.mediaDir(job.id), { recursive: true, force: true });
+  }
+
+  async detectFace(imageUrl: string, signal?: AbortSignal): Promise<FaceCheck> {
+    await mkdir(this.deps.workDir, { recursive: true });
+    return sandboxDetectFace(this.deps, imageUrl, signal);
   }
 
   openResult(videoUrl: string): Promise<Readable> {
