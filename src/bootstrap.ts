@@ -5,6 +5,7 @@ import { isStrongToken, TOKEN_STRENGTH_RULE } from './auth/token-strength.js';
 import { ConfigError } from './config/load.js';
 import type { MediaTools } from './media/ffmpeg.js';
 import { runTool } from './media/ffmpeg.js';
+import { writeExampleMedia } from './example-media.js';
 import { defaultUpstream } from './providers/registry.js';
 import type { AccountStore } from './store/account-store.js';
 
@@ -30,6 +31,7 @@ export async function bootstrap(opts: {
 }): Promise<BootstrapResult> {
   const examplesDir = join(opts.dataDir, 'examples');
   await writeExamples(examplesDir, opts.tools);
+  await writeExampleMedia(examplesDir, opts.tools);
   if ((await opts.accounts.countAccounts()) > 0) return { created: null, examplesDir };
   // checked before the account exists: an account without its token would skip the bootstrap
   // on every later start, the corrected token included

@@ -1,4 +1,6 @@
-import { CREATE_ROUTES } from '../contract/routes.js';
+import { familyOf } from './families/registry.js';
+import { code, codes, familySection, imageText, routeOf, timedText } from './family-docs.js';
+import { FAMILY_EXAMPLES } from './family-examples.js';
 import { PROMPT_REFUSE_FACTOR } from './request-bounds.js';
 import { DECISIONS, SEED_DEVIATIONS, type Decision } from './model-decisions.js';
 import {
@@ -6,27 +8,16 @@ import {
   describeDurations,
   MODE_LABELS,
   MODEL_MODES,
+  findModel,
   MODELS,
   modelsForMode,
-  type ImageInputRule,
-  type ModelMode,
   type ModelSpec,
-  type TimedInputRule,
 } from './model-table.js';
 import { effectiveRequest } from './task-request.js';
 import { buildUsage } from './usage.js';
 
 /** Where docs/models.md lives, relative to the repository root. */
 export const MODELS_DOC_PATH = 'docs/models.md';
-
-const code = (v: string | number | boolean): string => `\`${String(v)}\``;
-const codes = (vs: readonly (string | number)[]): string => vs.map(code).join(', ');
-const mb = (bytes: number): string => `${bytes / (1024 * 1024)} MB`;
-
-function routeOf(mode: ModelMode): string {
-  const route = CREATE_ROUTES.find((r) => r.mode === mode);
-  return route ? `POST ${route.path}` : '(no route)';
-}
 
 function durations(m: ModelSpec): string {
   const d = m.durations;
@@ -42,47 +33,39 @@ function output(m: ModelSpec): string {
     : `size, ${o.sizes.length} choices (default ${code(o.default)})`;
 }
 
-function image(rule: ImageInputRule): string {
-  const formats = rule.formats.map((f) =>
-    f === 'PNG' && !rule.allowAlpha ? 'PNG (no alpha channel)' : f,
-  );
-  return `${formats.join(', ')}; width and height each ${rule.minSidePx} to ${rule.maxSidePx} px; at most ${mb(rule.maxBytes)}`;
-}
-
-function timed(rule: TimedInputRule): string {
-  return `${rule.formats.join(', ')}; ${rule.minSeconds} to ${rule.maxSeconds} s; at most ${mb(rule.maxBytes)}`;
-}
+const image = imageText;
+const timed = timedText;
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function yesNo(v: boolean): string {
-  return v ? 'yes' : 'no';
-}
-
 function summaryTable(): string[] {
   const rows = MODELS.map((m) => [
     code(m.name),
-    MODE_LABELS[m.mode],
+    familyOf(m).label,
+    m.modes.map((x) => MODE_LABELS[x]).join(', '),
+    code(createPathOf(m).replace('/services/aigc/', '')),
     durations(m),
     output(m),
-    m.audioSwitch ? '`audio` switch' : 'always',
-    yesNo(m.media.audio !== null),
-    yesNo(m.shotType),
-    m.promptRequired ? 'required' : 'optional',
+    Object.keys(m.regions).join(', '),
   ]);
-  const head = [
-    'Model',
-    'Mode',
-    'Duration (s)',
-    'Output',
-    'Sound',
-    'audio_url',
-    'shot_type',
-    'Prompt',
-  ];
+  const head = ['Model', 'Family', 'Modes', 'DashScope path', 'Duration (s)', 'Output', 'Regions'];
   return markdownTable(head, rows);
+}
+
+function exampleLines(): string[] {
+  return FAMILY_EXAMPLES.flatMap((e) => {
+    const spec = findModel(e.model);
+    return [
+      `### ${spec ? familyOf(spec).label : e.family}: ${code(e.model)}`,
+      '',
+      '```bash',
+      ...e.lines,
+      '```',
+      '',
+    ];
+  });
 }
 
 /** A table with padded columns, the layout prettier gives markdown tables, so it stays stable. */
@@ -222,7 +205,16 @@ export function renderModelsDoc(): string {
     '',
     '## Per model',
     '',
-    ...MODELS.flatMap(modelSection),
+    ...MODELS.flatMap((m) => (m.family === 'wan2.6' ? modelSection(m) : familySection(m))),
+    '## The face check of speech-to-video',
+    '',
+    `${code('POST /api/v1/services/aigc/image2video/face-detect')} (DashScope's path, no async header) and ${code('POST /task/bailian/face-detect')} check a portrait before an s2v task: body ${code('{"model": "wan2.2-s2v-detect", "input": {"image_url": "https://…"}}')} (${code('model')} may be left out); the answer is 200 either way, ${code('{"output": {"check_pass": true, "humanoid": true}, "usage": {"image_count": 1}}')}, with ${code('code')} and ${code('message')} in ${code('output')} when it did not pass. It is relayed to a channel that serves ${code('wan2.2-s2v')} (Beijing), within that account's ${code('detectsPerSecond')} (default 5; DashScope bills every call); past a 2 s wait for a slot it answers 429 ${code('Throttling.RateQuota')} with ${code('Retry-After')}. vidgate never runs it on its own. The sandbox's rule: an http(s) JPEG/PNG/BMP/WEBP of 400 to 7000 px a side passes when it stands upright (width/height from 0.4 to 1); a landscape picture does not.`,
+    '',
+    '## Try each family',
+    '',
+    `On a fresh ${code('npm start')} (the sandbox), from the repository root: ${code('export VIDGATE_URL=http://localhost:8080 TOKEN=vg_… EX=data/examples')}. The first start wrote the example media to ${code('data/examples/')}; ${code('examples/upload.mjs')} sends a file through the SDKs' upload flow and prints the ${code('oss://')} URL a create may name (video and audio must be URLs). Poll the printed task as in the README.`,
+    '',
+    ...exampleLines(),
     '## Where vidgate follows DashScope rather than the seed pages',
     '',
     ...decisionList(SEED_DEVIATIONS),

@@ -3,6 +3,7 @@ import { Refusal } from '../contract/refusal.js';
 import { formatBytes } from '../media/media-fetcher.js';
 import type { OpenedUpload, UploadReader } from '../media/upload-aware-fetcher.js';
 import { uploadKeyOf } from '../models/media-url.js';
+import { maxMediaBytes } from '../models/media-limits.js';
 import { findModel, MODELS } from '../models/model-table.js';
 import { showValue } from '../models/request-problem.js';
 import type { Clock } from '../shared/clock.js';
@@ -61,20 +62,14 @@ function maxBytesFor(model: string): number {
       `Query parameter 'model': ${showValue(model)} is not a model vidgate serves; use one of ${names}.`,
     );
   }
-  const { firstFrame, audio, references } = spec.media;
-  const limits = [
-    firstFrame?.maxBytes,
-    audio?.maxBytes,
-    references?.image.maxBytes,
-    references?.video.maxBytes,
-  ].filter((n): n is number => n !== undefined);
-  if (limits.length === 0) {
+  const max = maxMediaBytes(spec);
+  if (max === 0) {
     throw new Refusal(
       'InvalidParameter',
       `Query parameter 'model': ${spec.name} takes no media files, so there is nothing to upload for it.`,
     );
   }
-  return Math.max(...limits);
+  return max;
 }
 
 /** A file name as the last segment of a key: one plain segment, no control characters. */
