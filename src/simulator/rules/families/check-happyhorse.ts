@@ -46,7 +46,9 @@ function imagesOnly(input: Fields, type: string, min: number, max: number): Chec
   const n = items.length;
   return n >= min && n <= max
     ? null
-    : invalidParameter(`Field input.media must hold ${min} to ${max} ${type} items, got ${n}.`);
+    : invalidParameter(
+        `Field input.media must hold ${min === max ? `exactly ${min}` : `${min} to ${max}`} ${type} items, got ${n}.`,
+      );
 }
 
 /** F§4.1 t2v: prompt required; duration 3–15; nine ratios. Media is outside its schema. */
