@@ -44,7 +44,7 @@ function header(req: SimRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The request-level checks; null when the body names an image to look at. */
+/** The request-level checks: the image URL to judge, or the refusal. */
 function checkRequest(req: SimRequest, region: SimRegion): SimReply | string {
   if (!/^application\/json\b/i.test(header(req, 'content-type') ?? ''))
     return error(400, 'InvalidParameter', 'Content-Type must be application/json.');
