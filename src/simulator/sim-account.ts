@@ -5,6 +5,7 @@ import {
   type SimRegion,
   type simAccountSchema,
 } from './sim-options.js';
+import { simFamilyModelNamed, type SimFamilyModel } from './rules/families/family-catalogue.js';
 import { finishAt, type SimTask } from './sim-task.js';
 import { SlidingWindow } from './sliding-window.js';
 
@@ -39,6 +40,27 @@ export interface SimAccountStats {
   total429: number;
   /** PENDING + RUNNING tasks now */
   unfinishedTasks: number;
+  /** s2v face-detect calls (F§7.1), whatever their answer, and their own limit's 429s */
+  detect: { requests: number; maxPerSecond: number; throttled: number };
+  /**
+   * per family model (rules/families/): its creates (those that named it), most seen in any
+   * sliding 1000 ms, most of its tasks unfinished at once
+   */
+  models: Record<string, SimModelStats>;
+}
+
+export interface SimModelStats {
+  createRequests: number;
+  maxCreatesPerSecond: number;
+  maxConcurrentTasks: number;
+}
+
+/** One family model's windows within an account. */
+interface ModelTraffic {
+  seen: SlidingWindow;
+  admitted: SlidingWindow;
+  requests: number;
+  maxConcurrent: number;
 }
 
 type AccountConfig = z.output<typeof simAccountSchema>;
@@ -56,6 +78,11 @@ export class SimAccount {
   private readonly createsAdmitted = new SlidingWindow();
   private readonly queriesSeen = new SlidingWindow();
   private readonly queriesAdmitted = new SlidingWindow();
+  private readonly detectsSeen = new SlidingWindow();
+  private readonly detectsAdmitted = new SlidingWindow();
+  private detectRequests = 0;
+  private detectThrottled = 0;
+  private readonly models = new Map<string, ModelTraffic>();
   private createRequests = 0;
   private queryRequests = 0;
   private maxConcurrent = 0;
@@ -79,6 +106,16 @@ export class SimAccount {
       createPerSecond: l?.createPerSecond ?? DEFAULT_LIMITS.createPerSecond,
       concurrentTasks: l?.concurrentTasks ?? DEFAULT_LIMITS.concurrentTasks,
       queriesPerSecond: l?.queriesPerSecond ?? DEFAULT_LIMITS.queriesPerSecond,
+      detectPerSecond: l?.detectPerSecond ?? DEFAULT_LIMITS.detectPerSecond,
+    };
+  }
+
+  /** A family model's limits: the account's `modelLimits` entry, else the catalogue's. */
+  modelLimits(model: SimFamilyModel): { createPerSecond: number; concurrentTasks: number } {
+    const own = this.config.modelLimits?.[model.name];
+    return {
+      createPerSecond: own?.createPerSecond ?? model.createPerSecond,
+      concurrentTasks: own?.concurrentTasks ?? model.concurrentTasks,
     };
   }
 
@@ -92,6 +129,32 @@ export class SimAccount {
     this.queriesSeen.add(now);
   }
 
+  /** A face-detect call: counted, then admitted against its own limit (null) or not. */
+  admitDetect(now: number): number | null {
+    this.detectRequests += 1;
+    this.detectsSeen.add(now);
+    const block = this.admit(this.detectsAdmitted, this.limits.detectPerSecond, now);
+    if (block !== null) this.detectThrottled += 1;
+    return block;
+  }
+
+  /** A create naming a family model: counted and admitted against the model's own rate. */
+  admitModelCreate(model: SimFamilyModel, now: number): number | null {
+    const t = this.traffic(model.name);
+    t.requests += 1;
+    t.seen.add(now);
+    return this.admit(t.admitted, this.modelLimits(model).createPerSecond, now);
+  }
+
+  /** null when another task of the family model may start now, else the Retry-After seconds. */
+  modelConcurrencyBlock(model: SimFamilyModel, now: number): number | null {
+    return this.blockOf(
+      this.unfinished(now).filter((t) => t.model === model.name),
+      this.modelLimits(model).concurrentTasks,
+      now,
+    );
+  }
+
   /** Takes a create slot; returns null when admitted, else the Retry-After seconds. */
   admitCreate(now: number): number | null {
     return this.admit(this.createsAdmitted, this.limits.createPerSecond, now);
@@ -101,12 +164,33 @@ export class SimAccount {
     return this.admit(this.queriesAdmitted, this.limits.queriesPerSecond, now);
   }
 
-  /** null when another task may start now, else the Retry-After seconds. */
+  /**
+   * null when another task of the flat wan2.6/wan2.5 models may start now, else the Retry-After
+   * seconds. Family models have limits of their own (modelConcurrencyBlock) and do not count.
+   */
   concurrencyBlock(now: number): number | null {
-    const running = this.unfinished(now);
-    if (running.length < this.limits.concurrentTasks) return null;
+    const flat = this.unfinished(now).filter((t) => simFamilyModelNamed(t.model) === undefined);
+    return this.blockOf(flat, this.limits.concurrentTasks, now);
+  }
+
+  private blockOf(running: SimTask[], limit: number, now: number): number | null {
+    if (running.length < limit) return null;
     const soonest = Math.min(...running.map(finishAt));
     return retryAfterSec(soonest - now);
+  }
+
+  private traffic(model: string): ModelTraffic {
+    let t = this.models.get(model);
+    if (!t) {
+      t = {
+        seen: new SlidingWindow(),
+        admitted: new SlidingWindow(),
+        requests: 0,
+        maxConcurrent: 0,
+      };
+      this.models.set(model, t);
+    }
+    return t;
   }
 
   addTask(task: SimTask, now: number): void {
@@ -115,6 +199,11 @@ export class SimAccount {
     const n = this.unfinished(now).length;
     // concurrency only ever rises at a create, so sampling here finds every peak
     if (n > this.maxConcurrent) this.maxConcurrent = n;
+    if (simFamilyModelNamed(task.model)) {
+      const t = this.traffic(task.model);
+      const own = this.unfinished(now).filter((u) => u.model === task.model).length;
+      if (own > t.maxConcurrent) t.maxConcurrent = own;
+    }
   }
 
   countThrottle(reason: ThrottleReason): void {
@@ -132,8 +221,23 @@ export class SimAccount {
       maxQueriesPerSecond: this.queriesSeen.max,
       maxConcurrentTasks: this.maxConcurrent,
       throttled: { ...this.throttled },
-      total429: Object.values(this.throttled).reduce((a, b) => a + b, 0),
+      total429: Object.values(this.throttled).reduce((a, b) => a + b, 0) + this.detectThrottled,
       unfinishedTasks: this.unfinished(now).length,
+      detect: {
+        requests: this.detectRequests,
+        maxPerSecond: this.detectsSeen.max,
+        throttled: this.detectThrottled,
+      },
+      models: Object.fromEntries(
+        [...this.models].map(([name, t]) => [
+          name,
+          {
+            createRequests: t.requests,
+            maxCreatesPerSecond: t.seen.max,
+            maxConcurrentTasks: t.maxConcurrent,
+          },
+        ]),
+      ),
     };
   }
 

@@ -20,9 +20,28 @@ function problem(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** `POST /__sim/face-detect`: `{fail: {code?, message?}}` forces a failed verdict, `{fail: null}` clears it. */
+const detectVerdictSchema = z
+  .object({
+    fail: z
+      .object({ code: z.string().min(1).optional(), message: z.string().min(1).optional() })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+
+function forcedFailure(json: unknown, controls: SimControls): void {
+  const { fail } = detectVerdictSchema.parse(json);
+  controls.state.forcedDetectFailure = fail && {
+    code: fail.code ?? 'InvalidParameter',
+    message: fail.message ?? 'No human face was detected in the image.',
+  };
+}
+
 /**
  * Test/benchmark controls under `/__sim/` (no auth: bind the simulator to loopback):
- * `GET stats`, `GET tasks[?account=]`, `POST faults`, `POST accounts`. Null for other paths.
+ * `GET stats`, `GET tasks[?account=]`, `POST faults`, `POST accounts`, `POST face-detect`.
+ * Null for other paths.
  */
 export function handleAdmin(
   method: string,
@@ -41,7 +60,11 @@ export function handleAdmin(
       body: { tasks: account ? tasks.filter((t) => t.accountId === account) : tasks },
     };
   }
-  if (route === 'POST /__sim/faults' || route === 'POST /__sim/accounts') {
+  if (
+    route === 'POST /__sim/faults' ||
+    route === 'POST /__sim/accounts' ||
+    route === 'POST /__sim/face-detect'
+  ) {
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -50,6 +73,7 @@ export function handleAdmin(
     }
     try {
       if (path === '/__sim/faults') controls.setFaults(simFaultsSchema.parse(json));
+      else if (path === '/__sim/face-detect') forcedFailure(json, controls);
       else controls.setAccount(simAccountSchema.parse(json));
     } catch (err) {
       return bad(problem(err));

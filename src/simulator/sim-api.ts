@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LinkSigner } from '../shared/link-signer.js';
-import { checkCreateBody } from './check-create-body.js';
+import { checkSimCreate } from './check-create-body.js';
+import {
+  simFamilyModel,
+  type SimFamilyModel,
+  type SimTaskGroup,
+} from './rules/families/family-catalogue.js';
+import { isFields } from './rules/sim-problem.js';
+import { faceDetect } from './sim-face-detect.js';
 import type { SimAccount } from './sim-account.js';
 import type { FaultTarget } from './sim-faults.js';
 import { ListQueryError, listTasks } from './sim-list.js';
@@ -12,7 +19,8 @@ import { ossUrlsIn } from './sim-uploads.js';
 
 /** A DashScope API operation, recognised from method and path (below `/api/v1`). */
 export type SimOperation =
-  | { kind: 'create' }
+  | { kind: 'create'; group: SimTaskGroup }
+  | { kind: 'detect' }
   | { kind: 'get'; taskId: string }
   | { kind: 'cancel'; taskId: string }
   | { kind: 'list' }
@@ -39,9 +47,20 @@ export interface ApiOutcome {
 }
 
 const CREATE_PATH = '/services/aigc/video-generation/video-synthesis';
+/** F§1.1 kf2v, s2v and animate; s2v's official curl has the trailing slash, clients omit it */
+const I2V_CREATE_PATHS = [
+  '/services/aigc/image2video/video-synthesis',
+  '/services/aigc/image2video/video-synthesis/',
+];
+/** F§7.1 the synchronous s2v detect call */
+const DETECT_PATH = '/services/aigc/image2video/face-detect';
 
 export function matchOperation(method: string, path: string): SimOperation | null {
-  if (method === 'POST' && path === CREATE_PATH) return { kind: 'create' };
+  if (method === 'POST' && path === CREATE_PATH)
+    return { kind: 'create', group: 'video-generation' };
+  if (method === 'POST' && I2V_CREATE_PATHS.includes(path))
+    return { kind: 'create', group: 'image2video' };
+  if (method === 'POST' && path === DETECT_PATH) return { kind: 'detect' };
   if (method === 'GET' && (path === '/tasks' || path === '/tasks/')) return { kind: 'list' };
   if (method === 'GET' && (path === '/uploads' || path === '/uploads/'))
     return { kind: 'getPolicy' };
@@ -53,6 +72,7 @@ export function matchOperation(method: string, path: string): SimOperation | nul
   return null;
 }
 
+/** Detect calls are faulted with the query group: like queries they make no task. */
 export function faultTargetOf(op: SimOperation): FaultTarget {
   return op.kind === 'create' ? 'create' : 'query';
 }
@@ -84,7 +104,7 @@ export class SimApi {
     private readonly signer: LinkSigner,
   ) {}
 
-  handle(op: SimOperation, req: SimRequest, auth: AuthResult): ApiOutcome {
+  handle(op: SimOperation, req: SimRequest, auth: AuthResult): ApiOutcome | Promise<ApiOutcome> {
     if (auth.kind !== 'ok') {
       this.state.unauthenticated += 1;
       const message =
@@ -93,7 +113,13 @@ export class SimApi {
     }
     switch (op.kind) {
       case 'create':
-        return this.create(req, auth.account, auth.key);
+        return this.create(req, auth.account, auth.key, op.group);
+      case 'detect':
+        return faceDetect(req, auth.account, this.state.now(), {
+          region: this.state.opts.region,
+          forced: this.state.forcedDetectFailure,
+          verdict: this.state.opts.faceDetect,
+        }).then((reply) => ({ reply }));
       case 'get':
         return { reply: this.query(auth.account, () => this.get(req, auth.account, op.taskId)) };
       case 'cancel':
@@ -105,7 +131,12 @@ export class SimApi {
     }
   }
 
-  private create(req: SimRequest, account: SimAccount, key: string): ApiOutcome {
+  private create(
+    req: SimRequest,
+    account: SimAccount,
+    key: string,
+    group: SimTaskGroup,
+  ): ApiOutcome {
     const now = this.state.now();
     if (header(req, 'x-dashscope-async')?.toLowerCase() !== 'enable') {
       return {
@@ -116,7 +147,10 @@ export class SimApi {
         ),
       };
     }
-    const rateBlock = account.admitCreate(now);
+    // a family model has a rate of its own, so its name is read before the limit; anything
+    // else keeps the account's limit before the body is read (docs/simulator.md)
+    const family = this.familyNamed(req.body);
+    const rateBlock = family ? account.admitModelCreate(family, now) : account.admitCreate(now);
     if (rateBlock !== null) {
       account.countThrottle('createRate');
       return {
@@ -134,7 +168,7 @@ export class SimApi {
     } catch {
       return { reply: errorReply(400, 'InvalidParameter', 'The request body is not valid JSON.') };
     }
-    const checked = checkCreateBody(raw, this.state.opts.region);
+    const checked = checkSimCreate(raw, this.state.opts.region, group);
     if (!checked.ok) return { reply: errorReply(checked.status, checked.code, checked.message) };
     const oss = this.state.uploads.createProblem(
       account.config.id,
@@ -159,7 +193,10 @@ export class SimApi {
         reply: errorReply(429, 'Throttling.AllocationQuota', 'Free allocated quota exceeded.'),
       };
     }
-    const busy = account.concurrencyBlock(now);
+    const busy =
+      checked.kind === 'family'
+        ? account.modelConcurrencyBlock(checked.model, now)
+        : account.concurrencyBlock(now);
     if (busy !== null) {
       account.countThrottle('concurrency');
       return {
@@ -181,6 +218,18 @@ export class SimApi {
       },
       task,
     };
+  }
+
+  /** The family model a create body names, if it is JSON naming one this region serves. */
+  private familyNamed(body: Buffer): SimFamilyModel | undefined {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(body.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const model = isFields(raw) ? raw.model : undefined;
+    return typeof model === 'string' ? simFamilyModel(model, this.state.opts.region) : undefined;
   }
 
   /** §12.1 getPolicy; its rate limit is not documented, so none is applied. */
@@ -222,6 +271,7 @@ export class SimApi {
       origin: req.origin,
       resultTtlMs: this.state.opts.resultTtlMs,
       referenceVideoSeconds: this.state.opts.referenceVideoSeconds,
+      inputMediaSeconds: this.state.opts.inputMediaSeconds,
     });
     return { status: 200, body: { request_id: requestId, ...view } };
   }

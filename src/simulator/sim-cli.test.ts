@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { runSimulatorCli } from './sim-cli.js';
+import { createdTaskId, SIM_CREATE_PATHS, SIM_DETECT_PATH, simGet, simPost } from './sim-client.js';
 
 function captureIo() {
   const out: string[] = [];
@@ -53,6 +54,35 @@ describe('runSimulatorCli', () => {
     } finally {
       await sim.close();
     }
+  });
+
+  it('--input-media-seconds sets family input lengths; --detect-rps the detect limit', async () => {
+    const sim = await runSimulatorCli(
+      ['--queue-ms', '0', '--run-ms', '0', '--input-media-seconds', '3', '--detect-rps', '1'],
+      captureIo().io,
+    );
+    assert.ok(typeof sim !== 'number');
+    try {
+      const created = await simPost(sim.url, SIM_CREATE_PATHS.image2video, {
+        model: 'wan2.2-animate-move',
+        input: { image_url: 'https://e.com/a.png', video_url: 'https://e.com/v.mp4' },
+        parameters: { mode: 'wan-std' },
+      });
+      const task = await simGet(sim.url, `/tasks/${createdTaskId(created)}`);
+      assert.deepEqual(task.json.usage, { video_duration: 3, video_count: 1 });
+      const detect = () =>
+        simPost(
+          sim.url,
+          SIM_DETECT_PATH,
+          { model: 'wan2.2-s2v-detect', input: {} },
+          { async: false },
+        );
+      assert.equal((await detect()).status, 400, 'admitted, then refused for its body');
+      assert.equal((await detect()).status, 429, '--detect-rps 1 applies');
+    } finally {
+      await sim.close();
+    }
+    assert.equal(await runSimulatorCli(['--input-media-seconds', '-1'], captureIo().io), 2);
   });
 
   it('rejects bad flags with exit code 2 and prints help with 0', async () => {

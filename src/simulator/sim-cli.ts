@@ -17,6 +17,8 @@ export const SIM_CLI_USAGE = `dashscope simulator: a test double of Alibaba Dash
   --queue-ms MIN[,MAX]     queue time before timeScale (default 1000,5000)
   --run-ms MIN[,MAX]       run time before timeScale (default 30000,120000)
   --create-rps N  --concurrency N  --query-rps N    default account limits (5, 5, 20)
+  --detect-rps N           s2v face-detect calls per second of the default account (5)
+  --input-media-seconds X  length of every input video/audio of a family task (default 5)
   --list-lag-ms N          list shows changes only after N ms (default 0)
   --create-latency-ms MIN[,MAX]  creates are made and answered after MIN–MAX real ms (default 0)
   --list-page-size-cap N   largest honoured page_size (default 100)
@@ -82,6 +84,8 @@ function toOptions(argv: string[]): SimOptions | 'help' {
       'create-rps': { type: 'string' },
       concurrency: { type: 'string' },
       'query-rps': { type: 'string' },
+      'detect-rps': { type: 'string' },
+      'input-media-seconds': { type: 'string' },
       'list-lag-ms': { type: 'string' },
       'create-latency-ms': { type: 'string' },
       'list-page-size-cap': { type: 'string' },
@@ -102,7 +106,12 @@ function toOptions(argv: string[]): SimOptions | 'help' {
     createPerSecond: int('create-rps', v['create-rps']),
     concurrentTasks: int('concurrency', v.concurrency),
     queriesPerSecond: int('query-rps', v['query-rps']),
+    detectPerSecond: int('detect-rps', v['detect-rps']),
   };
+  const mediaSeconds =
+    v['input-media-seconds'] === undefined ? undefined : Number(v['input-media-seconds']);
+  if (mediaSeconds !== undefined && !(mediaSeconds >= 0))
+    throw new CliError('--input-media-seconds must be a non-negative number');
   const accounts = z
     .array(simAccountSchema)
     .parse(
@@ -126,6 +135,7 @@ function toOptions(argv: string[]): SimOptions | 'help' {
     retentionMs: int('retention-ms', v['retention-ms']),
     seed: int('seed', v.seed),
     faults: v.faults ? simFaultsSchema.parse(json('faults', v.faults)) : undefined,
+    inputMediaSeconds: mediaSeconds,
     render: v.render,
     mediaTools: tools,
   };
@@ -163,7 +173,7 @@ export async function runSimulatorCli(
   const keys = (options.accounts ?? []).flatMap((a) => a.keys.map((k) => `${a.id}:${k}`));
   io.err(
     `DashScope simulator (${options.region ?? 'beijing'}) at ${sim.url}; keys ${keys.join(', ')}; ` +
-      `admin ${sim.origin}/__sim/{stats,tasks,faults,accounts}`,
+      `admin ${sim.origin}/__sim/{stats,tasks,faults,accounts,face-detect}`,
   );
   return sim;
 }

@@ -23,12 +23,15 @@ export interface SimLimits {
   concurrentTasks: number;
   /** task queries + lists + cancels per sliding second */
   queriesPerSecond: number;
+  /** s2v face-detect calls per sliding second (F§7.1 "5 RPS") */
+  detectPerSecond: number;
 }
 
 export const DEFAULT_LIMITS: SimLimits = {
   createPerSecond: 5,
   concurrentTasks: 5,
   queriesPerSecond: 20,
+  detectPerSecond: 5,
 };
 
 const limitsSchema = z
@@ -36,9 +39,20 @@ const limitsSchema = z
     createPerSecond: z.number().int().positive(),
     concurrentTasks: z.number().int().positive(),
     queriesPerSecond: z.number().int().positive(),
+    detectPerSecond: z.number().int().positive(),
   })
   .partial()
   .strict();
+
+/** A family model's own limits (rules/families/family-catalogue.ts), overridden per account. */
+const modelLimitsSchema = z
+  .object({
+    createPerSecond: z.number().int().positive(),
+    concurrentTasks: z.number().int().positive(),
+  })
+  .partial()
+  .strict();
+export type SimModelLimits = z.output<typeof modelLimitsSchema>;
 
 /** One Alibaba Cloud main account: its region, keys, limits and billing state. */
 export const simAccountSchema = z
@@ -47,6 +61,8 @@ export const simAccountSchema = z
     region: z.enum(SIM_REGIONS),
     keys: z.array(z.string().min(1)).min(1),
     limits: limitsSchema.optional(),
+    /** per family model id: its create rate and concurrency instead of the catalogue's */
+    modelLimits: z.record(z.string(), modelLimitsSchema).optional(),
     /** create answers 429 Throttling.AllocationQuota (free/allocated quota used up) */
     allocationQuotaExhausted: z.boolean().optional(),
     /** create answers 400 Arrearage (account overdue) */
@@ -106,6 +122,16 @@ export interface SimOptions {
   taskFailure?: (body: SimCreateBody) => SimTaskFailure | null;
   /** seconds billed per reference video in r2v usage (the simulator never downloads inputs) */
   referenceVideoSeconds?: number;
+  /**
+   * seconds of every input video or audio of a family task (the simulator never downloads
+   * inputs); a URL ending in `#sim-seconds=N` says its own (default 5)
+   */
+  inputMediaSeconds?: number;
+  /**
+   * decides the s2v face-detect verdict for an image URL whose file passed the size check;
+   * default: a URL containing NO_FACE fails (the admin endpoint can force a verdict too)
+   */
+  faceDetect?: (imageUrl: string) => SimTaskFailure | null;
   /** render each task's video at its size, duration and audio instead of serving one tiny clip */
   render?: boolean;
   /** ffmpeg/ffprobe; default: the binaries of the bundled npm installer packages */
@@ -132,6 +158,8 @@ export interface ResolvedSimOptions {
   faults: SimFaults;
   taskFailure: (body: SimCreateBody) => SimTaskFailure | null;
   referenceVideoSeconds: number;
+  inputMediaSeconds: number;
+  faceDetect: (imageUrl: string) => SimTaskFailure | null;
   render: boolean;
   mediaTools: MediaTools | undefined;
 }
@@ -151,6 +179,13 @@ export function contentFailure(body: SimCreateBody): SimTaskFailure | null {
     };
   }
   return null;
+}
+
+/** The default face-detect verdict: a URL naming NO_FACE has no face (docs/simulator.md). */
+export function noFaceFailure(imageUrl: string): SimTaskFailure | null {
+  return imageUrl.includes('NO_FACE')
+    ? { code: 'InvalidParameter', message: 'No human face was detected in the image.' }
+    : null;
 }
 
 export function resolveSimOptions(opts: SimOptions): ResolvedSimOptions {
@@ -201,6 +236,8 @@ export function resolveSimOptions(opts: SimOptions): ResolvedSimOptions {
     faults: opts.faults ?? {},
     taskFailure: opts.taskFailure ?? contentFailure,
     referenceVideoSeconds: opts.referenceVideoSeconds ?? 5,
+    inputMediaSeconds: opts.inputMediaSeconds ?? 5,
+    faceDetect: opts.faceDetect ?? noFaceFailure,
     render: opts.render ?? false,
     mediaTools: opts.mediaTools,
   };

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { SimAccount, type SimAccountStats } from './sim-account.js';
 import type { FaultInjector, FaultKind } from './sim-faults.js';
-import { simAccountSchema, type ResolvedSimOptions, type SimAccountConfig } from './sim-options.js';
+import {
+  simAccountSchema,
+  type ResolvedSimOptions,
+  type SimAccountConfig,
+  type SimTaskFailure,
+} from './sim-options.js';
 import { snapshotTask, type SimCreateBody, type SimTask } from './sim-task.js';
 import { seededRandom } from '../shared/seeded-random.js';
 import { SimUploads } from './sim-uploads.js';
@@ -28,6 +33,8 @@ export class SimState {
   private readonly byKey = new Map<string, SimAccount>();
   private readonly tasks = new Map<string, SimTask>();
   private readonly random: () => number;
+  /** a face-detect verdict forced for every call (POST /__sim/face-detect), or null */
+  forcedDetectFailure: SimTaskFailure | null = null;
   apiRequests = 0;
   unauthenticated = 0;
   /** the temporary file storage behind getPolicy (reference §12.1) */

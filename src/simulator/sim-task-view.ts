@@ -1,5 +1,11 @@
 import { formatDashScopeTime } from '../shared/dashscope-time.js';
 import type { LinkSigner } from '../shared/link-signer.js';
+import { simFamilyModelNamed } from './rules/families/family-catalogue.js';
+import {
+  familyReturnsActualPrompt,
+  familyUsage,
+  videoUrlLocation,
+} from './rules/families/family-output.js';
 import { simModelNamed } from './rules/sim-catalogue.js';
 import { returnsActualPrompt, simUsage } from './rules/sim-output.js';
 import { statusAt, type SimTask } from './sim-task.js';
@@ -11,6 +17,8 @@ export interface TaskViewContext {
   origin: string;
   resultTtlMs: number;
   referenceVideoSeconds: number;
+  /** the length of an input video or audio of a family task (rules/families/family-output.ts) */
+  inputMediaSeconds: number;
 }
 
 /** Looks like OSS's, so clients that log or redact it behave as in production. */
@@ -31,8 +39,18 @@ export function resultUrl(task: SimTask, ctx: TaskViewContext): string {
 }
 
 function usageOf(task: SimTask, ctx: TaskViewContext): Record<string, unknown> {
+  const family = simFamilyModelNamed(task.model);
+  if (family) return familyUsage(family, task.body, ctx.inputMediaSeconds);
   const model = simModelNamed(task.model);
   return model ? simUsage(model, task.body, ctx.referenceVideoSeconds) : {};
+}
+
+/** `actual_prompt` is answered: wan2.5 (§2.1) and kf2v (F§5), with prompt_extend not false. */
+function actualPromptOf(task: SimTask): boolean {
+  const family = simFamilyModelNamed(task.model);
+  if (family) return familyReturnsActualPrompt(family, task.body);
+  const model = simModelNamed(task.model);
+  return model !== undefined && returnsActualPrompt(model, task.body);
 }
 
 /** DashScope's `GET /tasks/{id}` body fields (`output`, `usage`) for a task at time `now`. */
@@ -68,11 +86,14 @@ export function taskView(
       const prompt = task.body.input.prompt;
       if (typeof prompt === 'string') {
         output.orig_prompt = prompt;
-        const model = simModelNamed(task.model);
-        if (model && returnsActualPrompt(model, task.body))
+        if (actualPromptOf(task))
           output.actual_prompt = `${prompt} Cinematic lighting, smooth camera motion.`;
       }
-      output.video_url = resultUrl(task, ctx);
+      const family = simFamilyModelNamed(task.model);
+      // F§7.2 / F§8: s2v and animate answer at output.results.video_url (docs/simulator.md)
+      if (family && videoUrlLocation(family) === 'output.results.video_url')
+        output.results = { video_url: resultUrl(task, ctx) };
+      else output.video_url = resultUrl(task, ctx);
       return { output, usage: usageOf(task, ctx) };
     }
   }

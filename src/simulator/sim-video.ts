@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locateMediaTools, runTool, type MediaTools } from '../media/ffmpeg.js';
+import { simFamilyModelNamed } from './rules/families/family-catalogue.js';
+import { familyOutputOf } from './rules/families/family-output.js';
 import { simModelNamed } from './rules/sim-catalogue.js';
 import { simOutputOf } from './rules/sim-output.js';
 import type { SimTask } from './sim-task.js';
@@ -70,8 +72,20 @@ interface RenderSpec {
   audio: boolean;
 }
 
-function renderSpec(task: SimTask): RenderSpec {
+function renderSpec(task: SimTask, inputMediaSeconds: number): RenderSpec {
   const seed = createHash('sha256').update(task.taskId).digest().readUInt32BE(0) % 2_147_483_647;
+  const family = simFamilyModelNamed(task.model);
+  if (family) {
+    const out = familyOutputOf(family, task.body, inputMediaSeconds);
+    return {
+      width: out.width,
+      height: out.height,
+      // ffmpeg needs a positive length; a 0 s input (a #sim-seconds=0 stand-in) renders 1 s
+      seconds: out.outputSec > 0 ? out.outputSec : 1,
+      seed: out.seed ?? seed,
+      audio: out.withAudio,
+    };
+  }
   const model = simModelNamed(task.model);
   if (!model) return { width: 1280, height: 720, seconds: 5, seed, audio: true };
   const out = simOutputOf(model, task.body);
@@ -118,6 +132,7 @@ export class SimVideoSource {
   constructor(
     private readonly render: boolean,
     tools: MediaTools | undefined,
+    private readonly inputMediaSeconds = 5,
   ) {
     this.tools = tools;
   }
@@ -143,7 +158,7 @@ export class SimVideoSource {
   private async renderTask(tools: MediaTools, task: SimTask): Promise<Buffer> {
     this.dir ??= mkdtemp(join(tmpdir(), 'dashscope-sim-render-'));
     const out = join(await this.dir, `${task.taskId}.mp4`);
-    await renderClip(tools, renderSpec(task), out);
+    await renderClip(tools, renderSpec(task, this.inputMediaSeconds), out);
     const bytes = await readFile(out);
     await rm(out, { force: true });
     // marked like the tiny clip, so simTaskIdOf tells rendered videos apart too

@@ -12,7 +12,13 @@ import {
   type SimReply,
 } from './sim-api.js';
 import { FaultInjector, type ChosenFault, type SimFaults } from './sim-faults.js';
-import { pick, resolveSimOptions, type SimAccountConfig, type SimOptions } from './sim-options.js';
+import {
+  pick,
+  resolveSimOptions,
+  type SimAccountConfig,
+  type SimOptions,
+  type SimTaskFailure,
+} from './sim-options.js';
 import { serveResult } from './sim-results.js';
 import { SIM_UPLOAD_PATH } from './sim-uploads.js';
 import { SimState, type SimStats } from './sim-state.js';
@@ -53,6 +59,8 @@ export interface DashScopeSimulator {
   faultsPending(): { create: number; query: number };
   /** adds an account or changes one (limits, keys, quota/arrearage flags); keeps its tasks */
   setAccount(account: SimAccountConfig): void;
+  /** forces every s2v face-detect call to fail with this verdict; null goes back to the rule */
+  setFaceDetectFailure(failure: SimTaskFailure | null): void;
   close(): Promise<void>;
 }
 
@@ -99,7 +107,7 @@ export async function startDashScopeSimulator(
   const state = new SimState(opts, faults);
   const signer = new LinkSigner(randomBytes(32));
   const api = new SimApi(state, signer);
-  const videos = new SimVideoSource(opts.render, opts.mediaTools);
+  const videos = new SimVideoSource(opts.render, opts.mediaTools, opts.inputMediaSeconds);
   const held = new Set<ServerResponse>();
   // a generator of its own, so latencies do not shift the duration or fault sequences
   const latencyRandom = seededRandom(opts.seed + 1);
@@ -153,7 +161,8 @@ export async function startDashScopeSimulator(
     }
     const auth = state.authenticate(req.headers.authorization);
     const target = faultTargetOf(op);
-    if (auth.kind === 'ok') {
+    // a detect call is counted by its own limit (SimAccount.admitDetect)
+    if (auth.kind === 'ok' && op.kind !== 'detect') {
       if (target === 'create') auth.account.noteCreate(state.now());
       else auth.account.noteQuery(state.now());
     }
@@ -171,7 +180,7 @@ export async function startDashScopeSimulator(
       body,
       origin: `http://${req.headers.host ?? new URL(origin).host}`,
     };
-    const outcome = api.handle(op, request, auth);
+    const outcome = await api.handle(op, request, auth);
     if (fault?.kind === 'lostAnswer') {
       if (outcome.task) outcome.task.answerLost = true;
       if (fault.hang) hold(res);
@@ -264,6 +273,9 @@ export async function startDashScopeSimulator(
     setFaults: controls.setFaults,
     faultsPending: () => faults.pending(),
     setAccount: controls.setAccount,
+    setFaceDetectFailure: (failure) => {
+      state.forcedDetectFailure = failure;
+    },
     close: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
