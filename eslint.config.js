@@ -50,6 +50,8 @@ export default tseslint.config(
       '.data/**',
       'node_modules/**',
       'scripts/**',
+      // plain Node scripts for users (no build step), like scripts/
+      'examples/**',
       'eslint.config.js',
     ],
   },
