@@ -140,6 +140,11 @@ export function familySection(m: ModelSpec): string[] {
       ? [`- ${code('parameters.ratio')}: ${codes(m.ratios)}; default ${code(m.ratios[0] ?? '')}.`]
       : []),
     `- Output: ${m.fps} fps; ${code('watermark')} default ${code(m.watermarkDefault)}. The video URL is read from ${fam.answer.videoUrl.map(code).join(' or ')}; billed seconds from ${code(`usage.${fam.answer.billedSeconds}`)}, e.g. ${code(JSON.stringify(usage))}.`,
+    ...(m.upstreamLimits
+      ? [
+          `- Upstream limits of its own, per account: ${m.upstreamLimits.submitPerSecond} creates per second, ${m.upstreamLimits.maxRunning} running; vidgate holds every channel to them beside the channel's own.`,
+        ]
+      : []),
     `- Prices: ${m.prices.length > 0 ? m.prices.map(priceText).join('; ') : 'not published; set by the operator'}.`,
   ];
   if (m.unverified.length > 0) {

@@ -167,6 +167,11 @@ export interface ModelSpec {
   readonly watermarkText: string;
   /** facts the families reference marks uncertain (⚠), said in docs/models.md */
   readonly unverified: readonly string[];
+  /**
+   * The model's own limits on an upstream account, below the channel's (families §5–§8 and
+   * reference §10: kf2v and VACE 2 / 2, s2v and animate one running task); absent: the channel's.
+   */
+  readonly upstreamLimits?: { readonly submitPerSecond: number; readonly maxRunning: number };
   /** where DashScope takes its creates (`createPathOf`) */
   readonly taskGroup: TaskGroup;
   readonly durations: DurationRule;

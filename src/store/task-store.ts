@@ -204,6 +204,8 @@ export class TaskStore extends UpstreamTaskQueries {
     channelId: string,
     maxOpen: number,
     patch: TaskPatch & { updatedAt: number; evidencePrompt: string; evidenceSeconds: number },
+    /** the model's own cap on the account (s2v runs one task at a time, families §7) */
+    maxOpenOfModel?: number,
   ): Promise<TaskRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
       await this.lockChannel(trx, channelId);
@@ -220,6 +222,16 @@ export class TaskStore extends UpstreamTaskQueries {
         .where('id', '=', id)
         .executeTakeFirst();
       if (!task) return undefined;
+      if (maxOpenOfModel !== undefined) {
+        const ofModel = await trx
+          .selectFrom('tasks')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('channelId', '=', channelId)
+          .where('model', '=', task.model)
+          .where(holdsUpstreamSlot)
+          .executeTakeFirstOrThrow();
+        if (Number(ofModel.n) >= maxOpenOfModel) return undefined;
+      }
       const twin = await trx
         .selectFrom('tasks')
         .select('id')

@@ -51,9 +51,28 @@ export class ChannelBudget {
     return this.channel.id;
   }
 
-  /** A submit slot, held until its answer arrives (a create in flight still counts upstream). */
-  takeSubmit(): Promise<Taken> {
-    return this.hold(`submit:${this.channel.id}`, this.channel.limits.submitPerSecond);
+  /**
+   * A submit slot, held until its answer arrives (a create in flight still counts upstream).
+   * A model with a rate of its own on the account (families §5–§8) takes a slot of that too.
+   */
+  async takeSubmit(model?: { name: string; perSecond: number }): Promise<Taken> {
+    const account = await this.hold(
+      `submit:${this.channel.id}`,
+      this.channel.limits.submitPerSecond,
+    );
+    if (!account.ok || !model) return account;
+    const own = await this.hold(`submit:${this.channel.id}:${model.name}`, model.perSecond);
+    if (own.ok) {
+      return {
+        ok: true,
+        settle: async () => {
+          await own.settle();
+          await account.settle();
+        },
+      };
+    }
+    await account.settle();
+    return own;
   }
 
   /** A slot of the account's query count, held until the answer arrives. */

@@ -1,6 +1,7 @@
 import type { Channel } from '../channels/channel-pool.js';
 import { backoffMs } from '../jobs/backoff.js';
 import { HEDGE_AFTER_MS, hedgedRead } from '../jobs/hedged-read.js';
+import { findModel } from '../models/model-table.js';
 import { readTaskRequest, taskRequestOf, type TaskRequest } from '../models/task-request.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { TaskRow } from '../store/task-store.js';
@@ -162,6 +163,8 @@ export class TaskWorker extends TaskTransitions {
     // read from the body only once a channel has room: a queued task comes here every few
     // seconds while the channels are full
     let evidence: SubmitEvidence | undefined;
+    // a model's own limits on the account (families §5–§8: s2v runs one task at a time)
+    const own = findModel(row.model)?.upstreamLimits;
     for (const channel of candidates) {
       if ((await this.d.tasks.countOpenOnChannel(channel.id)) >= channel.limits.maxRunning)
         continue;
@@ -180,10 +183,13 @@ export class TaskWorker extends TaskTransitions {
           evidencePrompt: evidence.prompt,
           evidenceSeconds: evidence.seconds,
         },
+        own?.maxRunning,
       );
       if (!admitted) continue;
       // the submit slot is taken last, with a fresh clock, and held until the answer arrives
-      const slot = await this.d.budgets.of(channel).takeSubmit();
+      const slot = await this.d.budgets
+        .of(channel)
+        .takeSubmit(own ? { name: row.model, perSecond: own.submitPerSecond } : undefined);
       if (!slot.ok) {
         const obs = { kind: 'noSubmitSlot', retryAfterMs: slot.retryAfterMs } as const;
         return this.apply(admitted, decideDispatch(admitted, obs, this.decisionClock()));

@@ -86,6 +86,8 @@ const happyhorse = {
   returnsActualPrompt: false,
   usage: 'media-video',
   typicalRunSeconds: 150,
+  // not published (families §11 #24): DashScope's usual 2 / 2 for newer families
+  upstreamLimits: { submitPerSecond: 2, maxRunning: 2 },
 } as const;
 
 const HH_10 = { output: { kind: 'tier', tiers: ['720P', '1080P'], default: '1080P' } } as const;

@@ -32,6 +32,7 @@ export const SPECIAL_ROWS: readonly ModelSpec[] = [
     watermarkText: 'AI Generated',
     returnsActualPrompt: true,
     usage: 'kf2v-2.2',
+    upstreamLimits: { submitPerSecond: 2, maxRunning: 2 },
     typicalRunSeconds: 120,
     unverified: [
       'prices',
@@ -62,6 +63,8 @@ export const SPECIAL_ROWS: readonly ModelSpec[] = [
     watermarkText: 'AI Generated',
     returnsActualPrompt: true,
     usage: 'kf2v-2.1',
+    // Singapore allows 1 per second (reference §10); the lower of the two holds everywhere
+    upstreamLimits: { submitPerSecond: 1, maxRunning: 2 },
     typicalRunSeconds: 180,
     unverified: ['prices', 'image limits', 'template lists', 'Singapore 1 RPS'],
   },
@@ -88,6 +91,7 @@ export const SPECIAL_ROWS: readonly ModelSpec[] = [
     returnsActualPrompt: false,
     usage: 'video-duration',
     typicalRunSeconds: 180,
+    upstreamLimits: { submitPerSecond: 2, maxRunning: 2 },
     unverified: [
       'usage fields',
       'size values',
@@ -125,6 +129,8 @@ export const SPECIAL_ROWS: readonly ModelSpec[] = [
     returnsActualPrompt: false,
     usage: 'video-duration',
     typicalRunSeconds: 300,
+    // one running task per account (families §7.2)
+    upstreamLimits: { submitPerSecond: 5, maxRunning: 1 },
     unverified: [
       'URL at output.results.video_url',
       'audio limits (≤ 20 s)',
@@ -155,6 +161,8 @@ export const SPECIAL_ROWS: readonly ModelSpec[] = [
     returnsActualPrompt: false,
     usage: 'video-duration',
     typicalRunSeconds: 300,
+    // one running task per account (reference §10, AL-RL)
+    upstreamLimits: { submitPerSecond: 5, maxRunning: 1 },
     unverified: ['URL location', 'usage fields', 'output size and audio', 'prices', 'check_image'],
   })),
 ];
