@@ -52,6 +52,7 @@ void describe('vidgate channels add', () => {
     assert.equal(view['provider'], 'dashscope', 'without --provider, an account to relay');
     assert.deepEqual(view['settings'], {
       baseUrl: 'https://dashscope-intl.aliyuncs.com/api/v1',
+      region: 'singapore',
       apiKeys: '[redacted]',
     });
     assert.deepEqual(view['models'], ['*']);

@@ -65,7 +65,7 @@ const FIELDS: Readonly<Record<Exclude<FamilyId, 'wan2.6'>, (m: ModelSpec) => str
   'wan3.0': () => [
     `${code('input.media')}: optional (absent for text-to-video). Frames: ${code('first_frame')} (at most one) and ${code('last_frame')} (needs a first frame). References: up to 10 ${code('reference_image')}, up to 5 ${code('reference_video')} (${timedText(WAN30.referenceVideo)}, URL only) and up to 5 ${code('reference_audio')} (${timedText(WAN30.referenceAudio)}, URL only); reference videos and reference audio each last at most ${WAN30.totalReferenceSeconds} s together. Frames and references cannot be mixed. ${code('file')} and ${code('link')} items are refused until DashScope's thinking-mode field is published.`,
     `The request's mode follows its media: none is text-to-video, frames are image-to-video, references are reference-to-video; send it to that mode's route.`,
-    `${code('parameters.duration')}: 2 to 30, or ${code(-1)} for smart duration (held as 30 s; the sandbox picks the reference audio's length clamped to 2–30, else 5 s). ${code('parameters.audio')}: ${code(false)} makes a silent video (same price). ${code('parameters.seed')} may be ${code(-1)}. No ${code('input.negative_prompt')} (refused). No ratio default is injected: DashScope's is ${code('adaptive')}.`,
+    `${code('parameters.duration')}: 2 to 30, or ${code(-1)} for smart duration (held as 30 s until the upstream reports the length; see the smart-duration decision below). ${code('parameters.audio')}: ${code(false)} makes a silent video (same price). ${code('parameters.seed')} may be ${code(-1)}. No ${code('input.negative_prompt')} (refused). No ratio default is injected: DashScope's is ${code('adaptive')}.`,
   ],
   happyhorse: (m) => [
     m.mode === 'text'

@@ -117,4 +117,16 @@ export const DECISIONS: readonly Decision[] = [
     topic: 'Assumed: `wan2.5-t2v-preview`',
     text: 'Its usage follows the wan2.5 family (`duration`, `SR`, `video_count`) and, like `wan2.5-i2v-preview`, it returns `actual_prompt` when the prompt was rewritten. Both text-to-video models always produce sound (DashScope dubs automatically when no `audio_url` is given).',
   },
+  {
+    topic: 'Smart duration (`duration: -1`, Wan 3.0) in the sandbox',
+    text: "DashScope does not publish how it picks the length. The sandbox uses the reference audio's total length, rounded and clamped to 2–30 s, else 5 s; until a task ends its length counts as 30 s (the most it can bill).",
+  },
+  {
+    topic: 'The face check in the sandbox',
+    text: 'DashScope does not publish what passes. In the sandbox an http(s) JPEG, PNG, BMP or WEBP of 400 to 7000 px a side passes when it stands upright (width/height from 0.4 to 1); a landscape picture answers `check_pass: false` with code `InvalidParameter.FaceNotDetected`, a picture outside the size limits with the limit it broke.',
+  },
+  {
+    topic: 'Where the sandbox takes what DashScope does not say',
+    text: "Sizes outside the documented tier-ratio table keep the ratio at the tier's pixel area (sides floored to multiples of 16); edits keep the input video's length (Wan 2.7 up to 10 s, HappyHorse up to 15 s, VACE up to 5 s); animate follows the input video (move keeps the image's aspect); speech-to-video lasts as long as its audio, at most 20 s; HappyHorse draws its \"Happy Horse\" mark in the lower right unless `watermark` is false.",
+  },
 ];

@@ -1,13 +1,11 @@
 import type { ChannelPool } from '../channels/channel-pool.js';
 import { API_ERRORS, type ApiErrorCode } from '../contract/error-codes.js';
-import { findModel } from '../models/model-table.js';
+import { MODELS } from '../models/model-table.js';
 import { ProviderError } from '../providers/provider-error.js';
 import type { FaceCheck } from '../providers/provider.js';
 import type { Clock } from '../shared/clock.js';
 import type { ChannelBudgets } from './channel-budget.js';
 
-/** The model whose portraits the check is for: a channel that runs it runs the check. */
-const S2V_MODEL = 'wan2.2-s2v';
 /** a synchronous call waits this long at most for a slot of the account's detect budget */
 const SLOT_WAIT_MS = 2000;
 const SLOT_POLL_MS = 100;
@@ -39,15 +37,18 @@ export class FaceDetectService {
 
   async detect(imageUrl: string, signal?: AbortSignal): Promise<DetectOutcome> {
     await this.d.fresh();
-    const channels = this.d.channels
-      .candidates(S2V_MODEL, this.d.clock.now())
-      .filter((c) => c.provider.detectFace !== undefined);
+    // the check is for speech-to-video portraits: a channel that runs such a model runs it
+    const speech = MODELS.filter((m) => m.modes.includes('speech'));
+    const now = this.d.clock.now();
+    const channels = [
+      ...new Set(speech.flatMap((m) => this.d.channels.candidates(m.name, now))),
+    ].filter((c) => c.provider.detectFace !== undefined);
     if (channels.length === 0) {
-      const regions = Object.keys(findModel(S2V_MODEL)?.regions ?? {}).join(', ');
+      const regions = [...new Set(speech.flatMap((m) => Object.keys(m.regions)))].join(', ');
       return {
         ok: false,
         code: 'InvalidParameter',
-        message: `No channel of this gateway can check faces for ${S2V_MODEL}: it needs a channel of ${regions || 'a region that offers it'}.`,
+        message: `No channel of this gateway can check faces for speech-to-video: it needs a channel of ${regions || 'a region that offers it'}.`,
       };
     }
     const deadline = this.d.clock.now() + SLOT_WAIT_MS;

@@ -31,7 +31,7 @@ const settingsSchema = z.object({
   maxResultBytes: z.number().int().positive().max(MAX_RESULT_BYTES).default(MAX_RESULT_BYTES),
   /**
    * the account's region, which decides the models it offers and their ids (families §1.1);
-   * told by a public base URL, needed for any other (a relay, the simulator); default beijing
+   * a public base URL tells it; for any other (a relay, the simulator) it is this, else beijing
    */
   region: z.enum(DASHSCOPE_REGION_NAMES).optional(),
 });
@@ -59,15 +59,16 @@ export const dashscope: ProviderDefinition = {
   },
   settingsSchema,
   secretFields: ['apiKeys'],
+  // a preset names the region too, so `--region singapore --base-url URL` is a relay or the
+  // simulator standing in for a Singapore account
   settingsPresets: Object.fromEntries(
-    Object.entries(DASHSCOPE_REGIONS).map(([region, baseUrl]) => [region, { baseUrl }]),
+    Object.entries(DASHSCOPE_REGIONS).map(([region, baseUrl]) => [region, { baseUrl, region }]),
   ),
   channelFlags: {
     presetFlag: 'region',
     settings: [
       { flag: 'key', setting: 'apiKeys', multiple: true, value: 'KEY' },
       { flag: 'base-url', setting: 'baseUrl', multiple: false, value: 'URL' },
-      { flag: 'account-region', setting: 'region', multiple: false, value: 'REGION' },
     ],
     help: "A DashScope channel is one account; its keys share the account's limits.",
   },
