@@ -100,9 +100,10 @@ export function mediaUrl(path: string, v: unknown, inline = true): RequestProble
   const kind = mediaUrlKind(v);
   if (kind === null)
     return invalidUrl(`Field '${path}' must be ${MEDIA_URL_FORMS}, got ${showValue(v)}.`);
+  // a well-formed URI the field does not take: a parameter problem, as DashScope's own check
   if (kind === 'data' && !inline) {
-    return invalidUrl(
-      `Field '${path}' must be an http(s) or oss:// URL; this model does not take data: URIs.`,
+    return invalidParameter(
+      `Field '${path}' must be an http(s) or oss:// URL; this model does not take data: URIs for it.`,
     );
   }
   return null;

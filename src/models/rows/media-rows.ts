@@ -96,7 +96,7 @@ const HH_11 = {
 } as const;
 const hhPrices = (p1080: string) => [...cny({ '720P': '0.9', '1080P': p1080 }, true)];
 
-export const MEDIA_ROWS: readonly ModelSpec[] = [
+const WAN27_ROWS: readonly ModelSpec[] = [
   {
     ...wan27,
     name: 'wan2.7-t2v',
@@ -146,6 +146,22 @@ export const MEDIA_ROWS: readonly ModelSpec[] = [
     promptRequired: false,
     unverified: ['usage fields', 'prices', 'whether input seconds are billed', 'video limits'],
   },
+];
+
+/** Dated snapshots of Wan 2.7 (families §1.1): the same schema under an id of their own. */
+const snapshot = (base: string, date: string): ModelSpec => {
+  const row = WAN27_ROWS.find((m) => m.name === base);
+  if (!row) throw new Error(`no row ${base}`);
+  const name = `${base}-${date}`;
+  return { ...row, name, regions: BOTH(name) };
+};
+
+export const MEDIA_ROWS: readonly ModelSpec[] = [
+  ...WAN27_ROWS,
+  snapshot('wan2.7-t2v', '2026-04-25'),
+  snapshot('wan2.7-t2v', '2026-06-12'),
+  snapshot('wan2.7-i2v', '2026-04-25'),
+  snapshot('wan2.7-r2v', '2026-06-12'),
   {
     ...wan30,
     name: 'wan3.0-video',
