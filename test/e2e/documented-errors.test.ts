@@ -98,26 +98,53 @@ void describe('internal failures', () => {
 });
 
 void describe('task failures', () => {
-  it('fails a task whose model no channel serves with ModelUnavailable', async () => {
+  /** A store whose only channel serves `models`, so no default channel is added. */
+  async function storeWithChannel(dir: string, models: string[], pausedUntil: number | null) {
+    const db = await openDatabase({ kind: 'sqlite', path: join(dir, 'vidgate.db') });
+    await new ChannelStore(db.kysely).insert({
+      id: 'channel_only',
+      name: 'only',
+      provider: 'sandbox',
+      settings: '{}',
+      models: JSON.stringify(models),
+      priority: 0,
+      weight: 1,
+      limits: JSON.stringify(DEFAULT_LIMITS),
+      enabled: 1,
+      pausedUntil,
+      pauseReason: pausedUntil === null ? null : 'test',
+      createdAt: Date.now(),
+    });
+    return db;
+  }
+
+  it('refuses at create a model no channel lists, naming it', async () => {
     const dir = makeTempDir('no-channel');
     try {
-      // a store whose only channel serves one image model, so no default channel is added
-      const db = await openDatabase({ kind: 'sqlite', path: join(dir, 'vidgate.db') });
-      await new ChannelStore(db.kysely).insert({
-        id: 'channel_images_only',
-        name: 'images-only',
-        provider: 'sandbox',
-        settings: '{}',
-        models: JSON.stringify([IMAGE_MODEL]),
-        priority: 0,
-        weight: 1,
-        limits: JSON.stringify(DEFAULT_LIMITS),
-        enabled: 1,
-        pausedUntil: null,
-        pauseReason: null,
-        createdAt: Date.now(),
-      });
-      await db.close();
+      await (await storeWithChannel(dir, [IMAGE_MODEL], null)).close();
+      const vg = await startTestVidgate({ dataDir: dir });
+      try {
+        const res = await vg.api('POST', '/task/bailian/text2video', {
+          model: TEXT_MODEL,
+          input: { prompt: 'a lighthouse at dusk' },
+        });
+        assert.equal(res.status, 400, JSON.stringify(res.json));
+        const body = res.json as { code: string; message: string };
+        assert.equal(body.code, 'InvalidParameter');
+        assert.match(body.message, new RegExp(`${TEXT_MODEL}.*no channel lists it`));
+      } finally {
+        await vg.stop();
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('fails a task whose model no channel serves any more with ModelUnavailable', async () => {
+    const dir = makeTempDir('no-channel-later');
+    // paused: the task is accepted and waits for the channel, which then stops listing it
+    const db = await storeWithChannel(dir, [TEXT_MODEL, IMAGE_MODEL], Date.now() + 3_600_000);
+    try {
       const vg = await startTestVidgate({ dataDir: dir });
       try {
         const res = await vg.api('POST', '/task/bailian/text2video', {
@@ -126,7 +153,11 @@ void describe('task failures', () => {
         });
         assert.equal(res.status, 200, JSON.stringify(res.json));
         const id = (res.json as { output: { task_id: string } }).output.task_id;
-        const { body } = await vg.waitForTask(id, ['SUCCEEDED', 'FAILED', 'CANCELED'], 30_000);
+        await db.kysely
+          .updateTable('channels')
+          .set({ models: JSON.stringify([IMAGE_MODEL]) })
+          .execute();
+        const { body } = await vg.waitForTask(id, ['SUCCEEDED', 'FAILED', 'CANCELED'], 60_000);
         assert.equal(body.output.task_status, 'FAILED', JSON.stringify(body));
         assert.equal(body.output.code, 'ModelUnavailable');
         assert.ok(body.output.message?.includes(TEXT_MODEL), body.output.message);
@@ -134,6 +165,7 @@ void describe('task failures', () => {
         await vg.stop();
       }
     } finally {
+      await db.close();
       removeDir(dir);
     }
   });
