@@ -82,7 +82,8 @@ export function checkBounds(
   ] as const;
   for (const [key, max] of limits) {
     const v = input[key];
-    if (typeof v !== 'string' || v.length <= max) continue;
+    // 0: the model has no such field, which its family refuses by name
+    if (max === 0 || typeof v !== 'string' || v.length <= max) continue;
     const chars = countChars(v);
     if (chars > max * PROMPT_REFUSE_FACTOR) {
       return invalidParameter(

@@ -2,7 +2,12 @@ import { ANIMATE } from '../input-rules.js';
 import type { MediaSlot } from '../media-slot.js';
 import type { ModelSpec } from '../model-table.js';
 import { capToTier, firstFrameOutputSize } from '../output-size.js';
-import { invalidParameter, type RequestProblem } from '../request-problem.js';
+import {
+  invalidParameter,
+  invalidUrl,
+  showValue,
+  type RequestProblem,
+} from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
 import { outputUsage } from '../usage.js';
 import {
@@ -18,6 +23,15 @@ import { audioFrom, baseEffective, dimsOf, secondsOf, slotOf } from './media-com
 import type { CheckedSlot, ModelFamily, SandboxPlan } from './model-family.js';
 
 export const ANIMATE_MODES = ['wan-std', 'wan-pro'] as const;
+
+/** families §8: the image is fetched from an ASCII-only URL (DashScope fails on raw UTF-8). */
+function asciiUrl(spec: ModelSpec, path: string, v: unknown): RequestProblem | null {
+  // eslint-disable-next-line no-control-regex
+  if (typeof v !== 'string' || /^[\x00-\x7f]*$/.test(v)) return null;
+  return invalidUrl(
+    `Field '${path}' for model ${spec.name} must be an ASCII-only URL (percent-encode the other characters), got ${showValue(v)}.`,
+  );
+}
 
 function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null {
   return firstProblem(
@@ -37,6 +51,7 @@ function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null
         'one frontal person with a full face, as an http(s) URL',
         false,
       ),
+    () => asciiUrl(spec, 'input.image_url', input.image_url),
     () =>
       requiredMediaUrl(
         spec,

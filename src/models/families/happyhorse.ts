@@ -48,19 +48,15 @@ const TYPES_BY_MODE: Partial<Record<ModelSpec['mode'], readonly MediaTypeRule[]>
     { type: 'reference_image', kind: 'image', max: 5, limits: HAPPYHORSE.editImage, inline: true },
   ],
 };
+/** t2v reads `input.prompt` only (families §1.1) */
+const TEXT_ONLY = 'a text-to-video model takes no images or videos.';
 /** what an edit makes at most: longer input is trimmed (families §4.3) */
 const EDIT_MAX_SECONDS = 15;
 
 function checkMedia(spec: ModelSpec, input: Fields): RequestProblem | null {
   const types = TYPES_BY_MODE[spec.mode];
   if (!types) {
-    return forbid(
-      spec,
-      input,
-      'input',
-      ['media'],
-      'a text-to-video model takes no images or videos.',
-    );
+    return forbid(spec, input, 'input', ['media'], TEXT_ONLY);
   }
   const read = readMediaArray(spec, input, types, true);
   if (!read.ok) return read.problem;
@@ -82,7 +78,9 @@ function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null
         input,
         'input',
         ['img_url', 'reference_urls', 'reference_video_urls', 'audio_url'],
-        "it takes 'input.media' (an array of {type, url}); HappyHorse has no flat media fields or driving audio.",
+        TYPES_BY_MODE[spec.mode]
+          ? "it takes 'input.media' (an array of {type, url}); HappyHorse has no flat media fields or driving audio."
+          : TEXT_ONLY,
       ),
     () => forbid(spec, input, 'input', ['negative_prompt'], 'HappyHorse has no negative prompt.'),
     () =>

@@ -58,7 +58,8 @@ const INPUT_FIELDS: Record<VaceFunction, readonly string[]> = {
 const PARAMETER_FIELDS: Record<VaceFunction, readonly string[]> = {
   image_reference: ['obj_or_bg', 'size'],
   video_repainting: ['control_condition', 'strength'],
-  video_edit: ['size', 'mask_type', 'expand_ratio'],
+  // families §6: obj_or_bg on video_edit is "not public" (a field, undocumented): passed through
+  video_edit: ['size', 'mask_type', 'expand_ratio', 'obj_or_bg'],
   video_extension: [],
   video_outpainting: ['top_scale', 'bottom_scale', 'left_scale', 'right_scale'],
 };
@@ -191,7 +192,7 @@ function checkFunctionFields(
             `Function video_extension needs at least one of 'input.first_clip_url', 'input.last_clip_url', 'input.first_frame_url', 'input.last_frame_url'.`,
           )
         : null,
-    () => checkObjOrBg(input, p),
+    () => (fn === 'image_reference' ? checkObjOrBg(input, p) : null),
     () =>
       typeof p.size === 'string' && !parseSize(p.size)
         ? invalidParameter(

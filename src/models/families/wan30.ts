@@ -4,7 +4,6 @@ import { invalidParameter, type RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
 import { outputUsage } from '../usage.js';
 import {
-  absent,
   checkSeed,
   firstProblem,
   forbid,
@@ -81,10 +80,8 @@ function checkMediaKinds(spec: ModelSpec, input: Fields): RequestProblem | null 
       `Field 'input.media' of model ${spec.name} has a last_frame without a first_frame; send both, or a first_frame alone.`,
     );
   }
-  if (read.items.length === 0 && (absent(input.prompt) || input.prompt === '')) {
-    return requirePrompt(spec, input);
-  }
-  return null;
+  // text-only needs a prompt; a blank one is no prompt (families §3.2)
+  return read.items.length === 0 ? requirePrompt(spec, input) : null;
 }
 
 function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null {
