@@ -14,6 +14,7 @@ export const COMMON_FLAGS = {
   'submit-rps': { type: 'string' },
   'max-running': { type: 'string' },
   qps: { type: 'string' },
+  'detect-rps': { type: 'string' },
 } as const satisfies Options;
 
 /** The flags of one provider, by name. */
@@ -40,7 +41,7 @@ export function addUsage(): string[] {
   const lines = [
     `  vidgate channels add NAME [--provider ${PROVIDERS.map((p) => p.id).join('|')}] (default ${CHANNEL_ADD_DEFAULT.id})`,
     '                       [--models m1,m2] [--priority N] [--weight N]',
-    '                       [--submit-rps 5] [--max-running 5] [--qps 20]',
+    '                       [--submit-rps 5] [--max-running 5] [--qps 20] [--detect-rps 5]',
   ];
   for (const def of PROVIDERS) {
     const f = def.channelFlags;

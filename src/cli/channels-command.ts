@@ -45,6 +45,7 @@ export async function channelsCommand(
           submitPerSecond: num(values['submit-rps']),
           maxRunning: num(values['max-running']),
           queriesPerSecond: num(values.qps),
+          detectsPerSecond: num(values['detect-rps']),
         };
         const view = await service.create({
           name,
