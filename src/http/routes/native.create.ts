@@ -37,11 +37,11 @@ function describeServed(group: NativeTaskGroup): string {
 }
 
 /**
- * The mode of a native create, from its model. A large body is not parsed here (it goes to an
+ * The body of a native create, checked against its path. A large body is not parsed here (it goes to an
  * intake thread whole): its model is peeked at, and only a body whose model cannot be found
  * that way is parsed, to say what is wrong with it.
  */
-function modeOf(group: NativeTaskGroup, body: unknown): { mode: 'native'; body: unknown } {
+function nativeBodyOf(group: NativeTaskGroup, body: unknown): { mode: 'native'; body: unknown } {
   let value = body;
   let name: unknown;
   if (body instanceof LargeJsonBody) {
@@ -103,7 +103,7 @@ export function registerNativeCreateRoutes(app: FastifyInstance, s: HttpServices
         await Promise.resolve();
       };
       app.post(url, { onRequest }, async (req, reply) => {
-        const { mode, body } = modeOf(group, req.body);
+        const { mode, body } = nativeBodyOf(group, req.body);
         return answerCreate(s, req, reply, mode, body);
       });
     }
