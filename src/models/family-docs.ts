@@ -124,7 +124,8 @@ export function familySection(m: ModelSpec): string[] {
     tier: out.kind === 'tier' ? out.default : '1080P',
     outputSec: m.durations.default || 5,
     inputVideoSec: 0,
-    ratio: m.ratios[0] ?? 'standard',
+    // adaptive reports the input's own ratio; a 16:9 one stands for it
+    ratio: m.ratios[0] === 'adaptive' ? '16:9' : (m.ratios[0] ?? 'standard'),
   });
   const lines = [
     `### ${m.name}`,

@@ -175,15 +175,16 @@ describe('the Python SDK, replayed', () => {
     assert.ok(['PENDING', 'RUNNING'].includes(sdkOutput(created).output.task_status));
   });
 
-  it('a kf2v model goes to the image2video path, which serves no vidgate model', async () => {
+  it('a kf2v model goes to the image2video path, where its own fields are checked', async () => {
     const wire = createRequest(sdk, {
       model: 'wan2.2-kf2v-flash',
       prompt: 'p',
       resolution: '720P',
     });
     assert.match(new URL(wire.url).pathname, /\/services\/aigc\/image2video\/video-synthesis$/);
+    // the SDK sent no first frame: kf2v's own schema names the field it needs
     const msg = sdkError(await send(wire), 400, 'InvalidParameter');
-    assert.match(msg, /wan2\.2-kf2v-flash/);
+    assert.match(msg, /input\.first_frame_url.*wan2\.2-kf2v-flash/);
   });
 
   it('cancel of a finished task: 400 UnsupportedOperation with DashScope’s message', async () => {

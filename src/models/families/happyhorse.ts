@@ -161,7 +161,9 @@ function plan(
       tier: eff.tier,
       outputSec: durationSec,
       inputVideoSec,
-      ratio: eff.ratio ?? rawRatio(size.width, size.height),
+      // i2v and edit report the followed input's W:H, as Wan 2.7 does (families §2.5), not the
+      // rounded output size's (816×1104 would read "17:23" for a 3:4 image)
+      ratio: eff.ratio ?? (follow ? rawRatio(follow.width, follow.height) : '16:9'),
     }),
   };
 }

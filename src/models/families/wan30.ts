@@ -178,8 +178,14 @@ function plan(
   }
   const size = outputSize(eff.tier, eff.ratio, follow);
   const inputVideoSec = Math.round(totalSeconds(media, 'reference_video'));
+  // adaptive reports what it followed, as Wan 2.7 reports a followed input (families §2.5): the
+  // input's own W:H, not the rounded output size's (832×464 would read "52:29" for a 16:9 image)
   const ratio =
-    eff.ratio === 'adaptive' || eff.ratio === null ? rawRatio(size.width, size.height) : eff.ratio;
+    eff.ratio === 'adaptive' || eff.ratio === null
+      ? follow
+        ? rawRatio(follow.width, follow.height)
+        : '16:9'
+      : eff.ratio;
   return {
     visual,
     ...size,
