@@ -19,7 +19,15 @@ import {
   requiredMediaUrl,
   type Fields,
 } from './field-checks.js';
-import { audioFrom, baseEffective, dimsOf, secondsOf, slotOf } from './media-common.js';
+import {
+  audioFrom,
+  baseEffective,
+  dimsOf,
+  flatSlots,
+  secondsOf,
+  slotOf,
+  type FlatMediaField,
+} from './media-common.js';
 import type { CheckedSlot, ModelFamily, SandboxPlan } from './model-family.js';
 
 export const ANIMATE_MODES = ['wan-std', 'wan-pro'] as const;
@@ -80,28 +88,12 @@ function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null
   );
 }
 
-function slots(input: Fields): MediaSlot[] {
-  const out: MediaSlot[] = [];
-  if (typeof input.image_url === 'string') {
-    out.push({
-      field: 'input.image_url',
-      url: input.image_url,
-      kind: 'image',
-      role: 'portrait',
-      limits: ANIMATE.image,
-    });
-  }
-  if (typeof input.video_url === 'string') {
-    out.push({
-      field: 'input.video_url',
-      url: input.video_url,
-      kind: 'video',
-      role: 'video',
-      limits: ANIMATE.video,
-    });
-  }
-  return out;
-}
+const FIELDS: readonly FlatMediaField[] = [
+  { key: 'image_url', kind: 'image', role: 'portrait', limits: ANIMATE.image },
+  { key: 'video_url', kind: 'video', role: 'video', limits: ANIMATE.video },
+];
+
+const slots = (input: Fields): MediaSlot[] => flatSlots(input, FIELDS);
 
 function effective(spec: ModelSpec, body: RequestBody): EffectiveRequest {
   return baseEffective(spec, body, slots(body.input), {

@@ -16,6 +16,8 @@ import {
   type Fields,
 } from './field-checks.js';
 import {
+  flatSlots,
+  type FlatMediaField,
   baseEffective,
   checkDuration,
   checkResolution,
@@ -78,28 +80,12 @@ function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null
   );
 }
 
-function slots(input: Fields): MediaSlot[] {
-  const out: MediaSlot[] = [];
-  if (typeof input.first_frame_url === 'string') {
-    out.push({
-      field: 'input.first_frame_url',
-      url: input.first_frame_url,
-      kind: 'image',
-      role: 'first_frame',
-      limits: KF2V_IMAGE,
-    });
-  }
-  if (typeof input.last_frame_url === 'string') {
-    out.push({
-      field: 'input.last_frame_url',
-      url: input.last_frame_url,
-      kind: 'image',
-      role: 'last_frame',
-      limits: KF2V_IMAGE,
-    });
-  }
-  return out;
-}
+const FIELDS: readonly FlatMediaField[] = [
+  { key: 'first_frame_url', kind: 'image', role: 'first_frame', limits: KF2V_IMAGE },
+  { key: 'last_frame_url', kind: 'image', role: 'last_frame', limits: KF2V_IMAGE },
+];
+
+const slots = (input: Fields): MediaSlot[] => flatSlots(input, FIELDS);
 
 function effective(spec: ModelSpec, body: RequestBody): EffectiveRequest {
   return baseEffective(spec, body, slots(body.input), {

@@ -1,6 +1,8 @@
-import type { MediaInfo } from '../../media/inline-media.js';
+import type { MediaInfo, MediaKind } from '../../media/inline-media.js';
 import type { MediaRole, MediaSlot } from '../media-slot.js';
 import {
+  type ImageInputRule,
+  type TimedInputRule,
   describeDurations,
   isAllowedDuration,
   type ModelSpec,
@@ -175,4 +177,20 @@ export function editAudio(video: CheckedSlot, setting: unknown): PlanAudio {
   const hasTrack = video.info.kind === 'video' && video.info.hasAudio;
   if (hasTrack) return { kind: 'file', field: video.slot.field };
   return setting === 'origin' ? { kind: 'none' } : { kind: 'synth' };
+}
+
+/** A flat URL field of a family (kf2v, s2v, animate): where it is and what it must hold. */
+export interface FlatMediaField {
+  readonly key: string;
+  readonly kind: MediaKind;
+  readonly role: MediaRole;
+  readonly limits: ImageInputRule | TimedInputRule;
+}
+
+/** The slots of the flat URL fields a body fills, in the family's order. */
+export function flatSlots(input: Fields, fields: readonly FlatMediaField[]): MediaSlot[] {
+  return fields.flatMap(({ key, kind, role, limits }): MediaSlot[] => {
+    const url = input[key];
+    return typeof url === 'string' ? [{ field: `input.${key}`, url, kind, role, limits }] : [];
+  });
 }

@@ -6,6 +6,8 @@ import type { EffectiveRequest, RequestBody } from '../task-request.js';
 import { outputUsage } from '../usage.js';
 import { firstProblem, forbid, optString, requiredMediaUrl, type Fields } from './field-checks.js';
 import {
+  flatSlots,
+  type FlatMediaField,
   baseEffective,
   checkResolution,
   dimsOf,
@@ -64,28 +66,12 @@ function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null
   );
 }
 
-function slots(input: Fields): MediaSlot[] {
-  const out: MediaSlot[] = [];
-  if (typeof input.image_url === 'string') {
-    out.push({
-      field: 'input.image_url',
-      url: input.image_url,
-      kind: 'image',
-      role: 'portrait',
-      limits: S2V.image,
-    });
-  }
-  if (typeof input.audio_url === 'string') {
-    out.push({
-      field: 'input.audio_url',
-      url: input.audio_url,
-      kind: 'audio',
-      role: 'audio',
-      limits: S2V.audio,
-    });
-  }
-  return out;
-}
+const FIELDS: readonly FlatMediaField[] = [
+  { key: 'image_url', kind: 'image', role: 'portrait', limits: S2V.image },
+  { key: 'audio_url', kind: 'audio', role: 'audio', limits: S2V.audio },
+];
+
+const slots = (input: Fields): MediaSlot[] => flatSlots(input, FIELDS);
 
 function effective(spec: ModelSpec, body: RequestBody): EffectiveRequest {
   // the length follows the audio, unknown until it is read: ten seconds is the first estimate
