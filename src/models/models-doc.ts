@@ -185,7 +185,7 @@ export function renderModelsDoc(): string {
         .join(', ')}`,
   );
   const lines = [
-    '<!-- Generated from src/models/model-table.ts by `npx tsx scripts/gen-models-doc.ts`; do not edit by hand. -->',
+    '<!-- Generated from the model registry (src/models/rows/, src/models/families/) by `npx tsx scripts/gen-models-doc.ts`; do not edit by hand. -->',
     '',
     '# Models',
     '',
