@@ -20,24 +20,24 @@ export class ModelAvailability {
   ) {}
 
   /**
-   * Why no channel can ever run `spec`; null when one can. A disabled or paused channel counts:
-   * the task waits for it, as dispatch lets it (only a channel that cannot take the model at all
-   * is no use).
+   * Why no channel can run `spec`; null when one can. A paused channel counts (the task waits
+   * for it); a disabled one does not: the operator took it out. A task already queued when its
+   * channel is disabled still waits for it until its dispatch deadline, as dispatch decides.
    */
   async problemOf(spec: ModelSpec): Promise<string | null> {
     await this.fresh();
-    const channels = this.pool.all();
+    const channels = this.pool.all().filter((c) => c.enabled);
     if (channels.some((c) => serves(c, spec.name))) return null;
     const where = Object.entries(spec.regions).map(([region, id]) =>
       id === spec.name ? region : `${region} (as ${id})`,
     );
     const listing = channels.filter((c) => c.models.includes('*') || c.models.includes(spec.name));
     if (listing.length === 0) {
-      return `Model ${spec.name} is not served by any channel of this gateway: no channel lists it.`;
+      return `Model ${spec.name} is not served by any enabled channel of this gateway: no channel lists it.`;
     }
     const offered =
       where.length > 0 ? `DashScope offers it in ${where.join(', ')}` : 'no region offers it';
-    return `Model ${spec.name} is not served by any channel of this gateway: the regions of its channels do not offer it (${offered}); a channel of one of those regions must be added to use it.`;
+    return `Model ${spec.name} is not served by any enabled channel of this gateway: the regions of its channels do not offer it (${offered}); a channel of one of those regions must be added to use it.`;
   }
 
   /** Refreshes the channel view when it is older than a few seconds. */

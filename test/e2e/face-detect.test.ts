@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
 import { startMediaHost, type MediaHost } from '../support/ai-sdk-client.js';
-import { expectError, startTestVidgate, type TestVidgate } from './helpers.js';
+import { expectError, faceVerdictSchema, startTestVidgate, type TestVidgate } from './helpers.js';
 
 const SEED = '/task/bailian/face-detect';
 const NATIVE = '/api/v1/services/aigc/image2video/face-detect';
-
-const verdictSchema = z.strictObject({
-  request_id: z.string().min(1),
-  output: z.strictObject({
-    check_pass: z.boolean(),
-    humanoid: z.boolean(),
-    code: z.string().optional(),
-    message: z.string().optional(),
-  }),
-  usage: z.strictObject({ image_count: z.literal(1) }),
-});
 
 /*
  * s2v's synchronous face check (families §7.1) on the sandbox: a verdict is a 200 either way;
@@ -47,7 +35,7 @@ describe('face-detect on the sandbox', () => {
         input: { image_url: `${media.url}/portrait.jpg` },
       });
       assert.equal(res.status, 200, JSON.stringify(res.json));
-      const body = verdictSchema.parse(res.json);
+      const body = faceVerdictSchema.parse(res.json);
       assert.deepEqual(body.output, { check_pass: true, humanoid: true });
     }
   });
@@ -56,12 +44,12 @@ describe('face-detect on the sandbox', () => {
     // 960x540: inside the check's 400–7000 px, but lying down
     const wide = await detect(NATIVE, { input: { image_url: `${media.url}/landscape.jpg` } });
     assert.equal(wide.status, 200);
-    const body = verdictSchema.parse(wide.json);
+    const body = faceVerdictSchema.parse(wide.json);
     assert.equal(body.output.check_pass, false);
     assert.equal(body.output.humanoid, false);
     assert.match(body.output.message ?? '', /upright portrait.*960x540/);
     // 640x360: below the check's 400 px, also a verdict, naming the limit
-    const small = verdictSchema.parse(
+    const small = faceVerdictSchema.parse(
       (await detect(SEED, { input: { image_url: `${media.url}/frame.png` } })).json,
     );
     assert.equal(small.output.check_pass, false);

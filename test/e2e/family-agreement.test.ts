@@ -19,10 +19,6 @@ const DIFFERENCES: Readonly<Record<string, string>> = {
   // families §11 #9: size is refused (it would be silently ignored); the simulator passes it
   'Wan 2.7 t2v (F§2.1) | F§1.2 / F§11 #9: shot_type, audio and size pass through':
     'vidgate refuses parameters.size on tier + ratio models',
-  // the declared type of a data: URI is not judged at validation: the media check reads the
-  // bytes at create (a BMP is refused there for HappyHorse, whose formats exclude it)
-  'HappyHorse t2v / r2v (F§4.1, F§11 #19, #20) | F§4 data:image/bmp refused':
-    'refused by the inline media check, not by validation',
   // fields the model would silently ignore are refused with a message naming them
   'HappyHorse i2v / video-edit (F§4.2, F§4.3, F§11 #26) | i2v jpeg data: URI, ratio ignored':
     'vidgate refuses ratio where the output follows the input',

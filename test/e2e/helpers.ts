@@ -41,6 +41,18 @@ export const taskBodySchema = z.object({
 });
 export type TaskBodyJson = z.infer<typeof taskBodySchema>;
 
+/** The face check's answer (families §7.1): a verdict, 200 either way, one image billed. */
+export const faceVerdictSchema = z.strictObject({
+  request_id: z.string().min(1),
+  output: z.strictObject({
+    check_pass: z.boolean(),
+    humanoid: z.boolean(),
+    code: z.string().optional(),
+    message: z.string().optional(),
+  }),
+  usage: z.strictObject({ image_count: z.literal(1) }),
+});
+
 export interface ApiResponse {
   status: number;
   headers: Headers;

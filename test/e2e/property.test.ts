@@ -27,10 +27,11 @@ import { probes, type Probe } from '../support/create-probes.js';
  * Accepted tasks must not render (10,000 sandbox renders would take hours); a test below checks
  * that none was dispatched. The server runs API-only (VIDGATE_ROLE=api), so no worker claims
  * tasks: a worker would re-claim every queued task each 2 s (the dispatch back-off), which more
- * than doubled the run time. In case a worker runs after all, the sandbox channel is disabled in
- * the database between a first start (which creates the store) and the real one: the channel
- * pool re-reads channels only every few seconds, so disabling it under a running server would
- * let the first tasks through. The dispatch deadline is a day, so no queued task fails meanwhile.
+ * than doubled the run time. In case a worker runs after all, the sandbox channel is paused for a
+ * day in the database between a first start (which creates the store) and the real one: the
+ * channel pool re-reads channels only every few seconds, so pausing it under a running server
+ * would let the first tasks through (a paused channel still takes creates; a disabled one, alone,
+ * would have them refused). The dispatch deadline is a day, so no queued task fails meanwhile.
  */
 
 /** the states of a task no upstream has seen (src/tasks/status.ts) */
@@ -112,7 +113,10 @@ before(async () => {
     VIDGATE_AUTH_FAILURE_LIMIT: '1000000',
   };
   const first = await startTestVidgate({ dataDir, env });
-  await first.vg.db.kysely.updateTable('channels').set({ enabled: 0 }).execute();
+  await first.vg.db.kysely
+    .updateTable('channels')
+    .set({ pausedUntil: Date.now() + 86_400_000, pauseReason: 'property test' })
+    .execute();
   await first.stop();
   s = await startTestVidgate({ dataDir, env });
 });

@@ -30,9 +30,19 @@ import {
 } from './media-common.js';
 import type { CheckedSlot, ModelFamily, PlanVisual, SandboxPlan } from './model-family.js';
 
+/** families §4: `data:image/{jpeg,png,webp};base64,…` only */
+const HH_DATA_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+
 const TYPES_BY_MODE: Partial<Record<ModelSpec['mode'], readonly MediaTypeRule[]>> = {
   'first-frame': [
-    { type: 'first_frame', kind: 'image', max: 1, limits: HAPPYHORSE.firstFrame, inline: true },
+    {
+      type: 'first_frame',
+      kind: 'image',
+      max: 1,
+      limits: HAPPYHORSE.firstFrame,
+      inline: true,
+      dataTypes: HH_DATA_TYPES,
+    },
   ],
   references: [
     {
@@ -41,11 +51,19 @@ const TYPES_BY_MODE: Partial<Record<ModelSpec['mode'], readonly MediaTypeRule[]>
       max: 9,
       limits: HAPPYHORSE.referenceImage,
       inline: true,
+      dataTypes: HH_DATA_TYPES,
     },
   ],
   'video-edit': [
     { type: 'video', kind: 'video', max: 1, limits: HAPPYHORSE.editVideo, inline: false },
-    { type: 'reference_image', kind: 'image', max: 5, limits: HAPPYHORSE.editImage, inline: true },
+    {
+      type: 'reference_image',
+      kind: 'image',
+      max: 5,
+      limits: HAPPYHORSE.editImage,
+      inline: true,
+      dataTypes: HH_DATA_TYPES,
+    },
   ],
 };
 /** t2v reads `input.prompt` only (families §1.1) */

@@ -17,6 +17,8 @@ export interface MediaTypeRule {
   readonly limits: ImageInputRule | TimedInputRule;
   /** images may be data: URIs; videos and audio must be URLs (families §1.2) */
   readonly inline: boolean;
+  /** the media types a data: URI may declare, where the family names them (HappyHorse, §4) */
+  readonly dataTypes?: readonly string[];
 }
 
 export interface MediaItem {
@@ -88,7 +90,8 @@ export function readMediaArray(
         ),
       );
     }
-    const urlProblem = mediaUrl(`${at}.url`, m.url, rule.inline);
+    const urlProblem =
+      mediaUrl(`${at}.url`, m.url, rule.inline) ?? dataTypeProblem(`${at}.url`, m.url, rule);
     if (urlProblem) return failed(urlProblem);
     const n = (counts.get(rule.type) ?? 0) + 1;
     counts.set(rule.type, n);
@@ -102,6 +105,16 @@ export function readMediaArray(
     items.push({ index: i, type: rule.type, url: m.url as string });
   }
   return { ok: true, items };
+}
+
+/** A data: URI whose declared type the family does not take (the upstream reads the label). */
+function dataTypeProblem(path: string, url: unknown, rule: MediaTypeRule): RequestProblem | null {
+  if (!rule.dataTypes || typeof url !== 'string') return null;
+  const declared = /^data:([^;,]*)/i.exec(url)?.[1]?.toLowerCase();
+  if (declared === undefined || rule.dataTypes.includes(declared)) return null;
+  return invalidParameter(
+    `Field '${path}' is a data: URI of type ${showValue(declared)}; this model takes ${rule.dataTypes.join(', ')}.`,
+  );
 }
 
 /** The slots of a media array's valid items, each with its type's limits. */
