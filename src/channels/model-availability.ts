@@ -13,6 +13,8 @@ const REFRESH_MS = 10_000;
 export class ModelAvailability {
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | null = null;
+  /** whether the channels were ever read: without a view nothing is refused */
+  private known = false;
 
   constructor(
     private readonly pool: ChannelPool,
@@ -26,6 +28,7 @@ export class ModelAvailability {
    */
   async problemOf(spec: ModelSpec): Promise<string | null> {
     await this.fresh();
+    if (!this.known) return null;
     const channels = this.pool.all().filter((c) => c.enabled);
     if (channels.some((c) => serves(c, spec.name))) return null;
     const where = Object.entries(spec.regions).map(([region, id]) =>
@@ -40,14 +43,24 @@ export class ModelAvailability {
     return `Model ${spec.name} is not served by any enabled channel of this gateway: the regions of its channels do not offer it (${offered}); a channel of one of those regions must be added to use it.`;
   }
 
-  /** Refreshes the channel view when it is older than a few seconds. */
+  /**
+   * Refreshes the channel view when it is older than a few seconds. A store that cannot be read
+   * keeps the last view (a create is never failed for it: dispatch decides in the end).
+   */
   async fresh(): Promise<void> {
     if (this.clock.now() - this.refreshedAt < REFRESH_MS) return;
     this.refreshing ??= this.pool
       .refresh()
-      .then(() => {
-        this.refreshedAt = this.clock.now();
-      })
+      .then(
+        () => {
+          this.known = true;
+          this.refreshedAt = this.clock.now();
+        },
+        () => {
+          // try again within a second rather than on every create
+          this.refreshedAt = this.clock.now() - REFRESH_MS + 1000;
+        },
+      )
       .finally(() => {
         this.refreshing = null;
       });

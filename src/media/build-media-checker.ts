@@ -38,7 +38,11 @@ export function buildMediaChecker(
     tempDir,
     rulesFor: (m) => {
       const spec = findModel(m);
-      return spec ? mediaRulesFromTable(spec.media) : DASHSCOPE_MEDIA_RULES;
+      if (!spec) return DASHSCOPE_MEDIA_RULES;
+      if (spec.family === 'wan2.6') return mediaRulesFromTable(spec.media);
+      // every other family gives each slot its own limits and counts its media itself
+      const d = DASHSCOPE_MEDIA_RULES;
+      return { ...d, video: { ...d.video, maxCount: Number.POSITIVE_INFINITY } };
     },
     fieldsOf: modelMediaFields,
     together: modelMediaTogether,

@@ -215,6 +215,18 @@ void describe('Wan 3.0 on the sandbox', { concurrency: true }, () => {
     assertAudio(f, true);
     assertUsage(f, mediaUsage(4, 480, '16:9', 3));
   });
+
+  it('takes 4 reference videos (12 s together), above wan2.6’s 3, and bills all of them', async () => {
+    // the videos are judged by Wan 3.0's own counts (5) and total (15 s), nothing older
+    const clip = { type: 'reference_video', url: h.inputs.clip.url };
+    const f = await run('ref2video', {
+      model: 'wan3.0-video',
+      input: { prompt: 'Video 1 to Video 4 in turn.', media: [clip, clip, clip, clip] },
+      parameters: { resolution: '480P', ratio: '16:9', duration: 2 },
+    });
+    assertDuration(f, 2);
+    assertUsage(f, mediaUsage(2, 480, '16:9', 12));
+  });
 });
 
 void describe('HappyHorse on the sandbox', { concurrency: true }, () => {

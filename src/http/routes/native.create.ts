@@ -37,9 +37,9 @@ function describeServed(group: NativeTaskGroup): string {
 }
 
 /**
- * The body of a native create, checked against its path. A large body is not parsed here (it goes to an
- * intake thread whole): its model is peeked at, and only a body whose model cannot be found
- * that way is parsed, to say what is wrong with it.
+ * The body of a native create, checked against its path; its mode is the body's (`native`). A
+ * large body is not parsed here (it goes to an intake thread whole): its model is peeked at, and
+ * only a body whose model cannot be found that way is parsed, to say what is wrong with it.
  */
 function nativeBodyOf(group: NativeTaskGroup, body: unknown): { mode: 'native'; body: unknown } {
   let value = body;
