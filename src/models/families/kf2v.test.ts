@@ -89,6 +89,10 @@ void describe('kf2v: accepted bodies', () => {
       body: vary(flash, { 'input.extend_prompt': true, 'parameters.with_audio': false }),
       check: (b) => assert.deepEqual(b.parameters, { with_audio: false }),
     },
+    {
+      name: 'audio false: the silence kf2v makes anyway',
+      body: vary(flash, { 'parameters.audio': false }),
+    },
   ]);
 });
 

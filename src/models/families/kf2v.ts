@@ -9,6 +9,7 @@ import {
   checkSeed,
   firstProblem,
   forbid,
+  notSupported,
   mediaUrl,
   optBool,
   optString,
@@ -66,14 +67,16 @@ function check(spec: ModelSpec, input: Fields, p: Fields): RequestProblem | null
       ),
     () => checkResolution(spec, p),
     () => checkDuration(spec, p.duration),
+    () => optBool('parameters.audio', p.audio),
+    // false asks for what kf2v does anyway; true for what it cannot
     () =>
-      forbid(
-        spec,
-        p,
-        'parameters',
-        ['audio'],
-        'kf2v videos are silent; for sound use wan2.7-i2v with first_frame + last_frame.',
-      ),
+      p.audio === true
+        ? notSupported(
+            spec,
+            'parameters.audio',
+            'kf2v videos are silent; for sound use wan2.7-i2v with first_frame + last_frame.',
+          )
+        : null,
     () => optBool('parameters.prompt_extend', p.prompt_extend),
     () => optBool('parameters.watermark', p.watermark),
     () => checkSeed(spec, p.seed),
