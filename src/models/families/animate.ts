@@ -9,7 +9,6 @@ import {
   type RequestProblem,
 } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import {
   absent,
   firstProblem,
@@ -20,6 +19,7 @@ import {
   type Fields,
 } from './field-checks.js';
 import {
+  planOf,
   audioFrom,
   baseEffective,
   dimsOf,
@@ -123,23 +123,16 @@ function plan(
     ? firstFrameOutputSize(imageDims.width, imageDims.height, '720P')
     : capToTier(videoDims.width, videoDims.height, '720P');
   const durationSec = Math.min(secondsOf(video.info), 30);
-  return {
+  return planOf(spec, eff, {
     visual: { kind: 'animate', image: image.slot.field, video: video.slot.field },
-    ...size,
+    size,
     durationSec,
-    fps: spec.fps,
     audio:
       video.info.kind === 'video' && video.info.hasAudio
         ? audioFrom(video, true)
         : { kind: 'none' },
-    watermark: eff.watermark ? spec.watermarkText : null,
-    usage: outputUsage(spec, {
-      tier: eff.tier,
-      outputSec: durationSec,
-      inputVideoSec: 0,
-      ratio: 'standard',
-    }),
-  };
+    ratio: 'standard',
+  });
 }
 
 /** Animate move / mix (families §8): an image and a video on the `image2video` path. */

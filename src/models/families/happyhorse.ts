@@ -2,7 +2,6 @@ import { HAPPYHORSE } from '../input-rules.js';
 import type { ModelSpec } from '../model-table.js';
 import { invalidParameter, type RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import {
   checkSeed,
   firstProblem,
@@ -15,6 +14,7 @@ import {
 } from './field-checks.js';
 import { mediaArraySlots, readMediaArray, type MediaTypeRule } from './media-array.js';
 import {
+  planOf,
   allOf,
   audioFrom,
   baseEffective,
@@ -168,22 +168,10 @@ function plan(
   const followed = first ?? video;
   const follow = followed ? dimsOf(followed.info) : null;
   const size = outputSize(eff.tier, eff.ratio, follow);
-  return {
-    visual,
-    ...size,
-    durationSec,
-    fps: spec.fps,
-    audio,
-    watermark: eff.watermark ? spec.watermarkText : null,
-    usage: outputUsage(spec, {
-      tier: eff.tier,
-      outputSec: durationSec,
-      inputVideoSec,
-      // i2v and edit report the followed input's W:H, as Wan 2.7 does (families §2.5), not the
-      // rounded output size's (816×1104 would read "17:23" for a 3:4 image)
-      ratio: eff.ratio ?? (follow ? rawRatio(follow.width, follow.height) : '16:9'),
-    }),
-  };
+  // i2v and edit report the followed input's W:H, as Wan 2.7 does (families §2.5), not the
+  // rounded output size's (816×1104 would read "17:23" for a 3:4 image)
+  const ratio = eff.ratio ?? (follow ? rawRatio(follow.width, follow.height) : '16:9');
+  return planOf(spec, eff, { visual, size, durationSec, audio, inputVideoSec, ratio });
 }
 
 /** HappyHorse 1.0 / 1.1 (families §4): `media[]`, watermark on unless turned off. */

@@ -3,7 +3,6 @@ import type { MediaSlot } from '../media-slot.js';
 import type { ModelSpec } from '../model-table.js';
 import type { RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import {
   absent,
   checkSeed,
@@ -17,6 +16,7 @@ import {
   type Fields,
 } from './field-checks.js';
 import {
+  planOf,
   flatSlots,
   type FlatMediaField,
   baseEffective,
@@ -109,18 +109,18 @@ function plan(
   if (!first) throw new Error('a kf2v plan needs its first frame');
   const size = outputSize(eff.tier, null, dimsOf(first.info));
   const prompt = eff.prompt ?? '';
-  return {
+  const plan = planOf(spec, eff, {
     visual: last
       ? { kind: 'transition', first: first.slot.field, last: last.slot.field }
       : { kind: 'still', image: first.slot.field },
-    ...size,
+    size,
     durationSec: 5,
-    fps: spec.fps,
     audio: { kind: 'none' },
-    watermark: eff.watermark ? spec.watermarkText : null,
-    usage: outputUsage(spec, { tier: eff.tier, outputSec: 5, inputVideoSec: 0, ratio: 'standard' }),
-    ...(eff.promptExtend ? { actualPrompt: `${prompt}${EXTENDED_PROMPT_SUFFIX}`.trim() } : {}),
-  };
+    ratio: 'standard',
+  });
+  return eff.promptExtend
+    ? { ...plan, actualPrompt: `${prompt}${EXTENDED_PROMPT_SUFFIX}`.trim() }
+    : plan;
 }
 
 /** First + last frame (families §5): flat frame URLs, `image2video` path, silent, 5 s. */

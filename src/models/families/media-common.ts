@@ -13,7 +13,8 @@ import { truncateChars } from '../prompt-text.js';
 import { got, invalidParameter, showValue, type RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
 import { absent, type Fields } from './field-checks.js';
-import type { CheckedSlot, PlanAudio } from './model-family.js';
+import type { CheckedSlot, PlanAudio, PlanVisual, SandboxPlan } from './model-family.js';
+import { outputUsage } from '../usage.js';
 
 /** `parameters.resolution` against the row's tiers (upper-cased, as validation stores it). */
 export function checkResolution(spec: ModelSpec, p: Fields): RequestProblem | null {
@@ -193,4 +194,35 @@ export function flatSlots(input: Fields, fields: readonly FlatMediaField[]): Med
     const url = input[key];
     return typeof url === 'string' ? [{ field: `input.${key}`, url, kind, role, limits }] : [];
   });
+}
+
+/** What a family decides about its video; `planOf` adds what every family shares. */
+export interface PlanParts {
+  readonly visual: PlanVisual;
+  readonly size: { readonly width: number; readonly height: number };
+  readonly durationSec: number;
+  readonly audio: PlanAudio;
+  /** billed seconds of input video (r2v references, edits); 0 when absent */
+  readonly inputVideoSec?: number;
+  /** `usage.ratio` (or kf2v's `video_ratio`): a preset, or the followed input's W:H */
+  readonly ratio: string;
+}
+
+/** The sandbox plan: the family's parts with the row's fps, mark and usage shape. */
+export function planOf(spec: ModelSpec, eff: EffectiveRequest, p: PlanParts): SandboxPlan {
+  return {
+    visual: p.visual,
+    width: p.size.width,
+    height: p.size.height,
+    durationSec: p.durationSec,
+    fps: spec.fps,
+    audio: p.audio,
+    watermark: eff.watermark ? spec.watermarkText : null,
+    usage: outputUsage(spec, {
+      tier: eff.tier,
+      outputSec: p.durationSec,
+      inputVideoSec: p.inputVideoSec ?? 0,
+      ratio: p.ratio,
+    }),
+  };
 }

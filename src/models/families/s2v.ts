@@ -3,9 +3,9 @@ import type { MediaSlot } from '../media-slot.js';
 import type { ModelSpec } from '../model-table.js';
 import type { RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import { firstProblem, forbid, optString, requiredMediaUrl, type Fields } from './field-checks.js';
 import {
+  planOf,
   flatSlots,
   type FlatMediaField,
   baseEffective,
@@ -92,20 +92,13 @@ function plan(
   const audio = slotOf(media, 'audio');
   if (!image || !audio) throw new Error('an s2v plan needs its portrait and its audio');
   const durationSec = Math.min(Math.max(secondsOf(audio.info), 1), S2V_MAX_SECONDS);
-  return {
+  return planOf(spec, eff, {
     visual: { kind: 'still', image: image.slot.field },
-    ...outputSize(eff.tier, null, dimsOf(image.info)),
+    size: outputSize(eff.tier, null, dimsOf(image.info)),
     durationSec,
-    fps: spec.fps,
     audio: { kind: 'file', field: audio.slot.field },
-    watermark: null,
-    usage: outputUsage(spec, {
-      tier: eff.tier,
-      outputSec: durationSec,
-      inputVideoSec: 0,
-      ratio: 'standard',
-    }),
-  };
+    ratio: 'standard',
+  });
 }
 
 /**

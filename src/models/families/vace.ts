@@ -9,7 +9,6 @@ import {
   type RequestProblem,
 } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import {
   absent,
   checkSeed,
@@ -23,7 +22,7 @@ import {
   requirePrompt,
   type Fields,
 } from './field-checks.js';
-import { baseEffective, checkDuration, dimsOf, secondsOf, slotOf } from './media-common.js';
+import { planOf, baseEffective, checkDuration, dimsOf, secondsOf, slotOf } from './media-common.js';
 import type {
   CheckedSlot,
   EditLook,
@@ -345,20 +344,13 @@ function plan(
     dims = asked ?? { width: 1280, height: 720 };
   }
   const size = capToTier(dims?.width ?? 1280, dims?.height ?? 720, '720P');
-  return {
+  return planOf(spec, eff, {
     visual,
-    ...size,
+    size,
     durationSec,
-    fps: spec.fps,
     audio: { kind: 'none' },
-    watermark: null,
-    usage: outputUsage(spec, {
-      tier: eff.tier,
-      outputSec: durationSec,
-      inputVideoSec: 0,
-      ratio: 'standard',
-    }),
-  };
+    ratio: 'standard',
+  });
 }
 
 /** VACE general editing (families §6): `input.function` picks one of five tasks. */

@@ -3,7 +3,6 @@ import type { MediaSlot } from '../media-slot.js';
 import type { ModelSpec } from '../model-table.js';
 import { invalidParameter, type RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import {
   absent,
   firstProblem,
@@ -25,6 +24,7 @@ import {
   type MediaTypeRule,
 } from './media-array.js';
 import {
+  planOf,
   allOf,
   audioFrom,
   baseEffective,
@@ -300,20 +300,7 @@ function plan(
     spec.mode === 'first-frame' || (spec.mode === 'references' && first) ? null : eff.ratio,
     follow,
   );
-  return {
-    visual,
-    ...size,
-    durationSec,
-    fps: spec.fps,
-    audio,
-    watermark: eff.watermark ? spec.watermarkText : null,
-    usage: outputUsage(spec, {
-      tier: eff.tier,
-      outputSec: durationSec,
-      inputVideoSec,
-      ratio: ratioOut,
-    }),
-  };
+  return planOf(spec, eff, { visual, size, durationSec, audio, inputVideoSec, ratio: ratioOut });
 }
 
 /** Wan 2.7 (families §2): t2v on flat fields; i2v, r2v and videoedit on `input.media[]`. */

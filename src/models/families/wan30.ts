@@ -2,7 +2,6 @@ import { WAN30 } from '../input-rules.js';
 import type { ModelMode, ModelSpec } from '../model-table.js';
 import { invalidParameter, type RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { outputUsage } from '../usage.js';
 import {
   checkSeed,
   firstProblem,
@@ -19,6 +18,7 @@ import {
   type MediaTypeRule,
 } from './media-array.js';
 import {
+  planOf,
   allOf,
   audioFrom,
   baseEffective,
@@ -186,15 +186,8 @@ function plan(
         ? rawRatio(follow.width, follow.height)
         : '16:9'
       : eff.ratio;
-  return {
-    visual,
-    ...size,
-    durationSec,
-    fps: spec.fps,
-    audio: audioFrom(slotOf(media, 'reference_audio'), eff.withAudio),
-    watermark: eff.watermark ? spec.watermarkText : null,
-    usage: outputUsage(spec, { tier: eff.tier, outputSec: durationSec, inputVideoSec, ratio }),
-  };
+  const audio = audioFrom(slotOf(media, 'reference_audio'), eff.withAudio);
+  return planOf(spec, eff, { visual, size, durationSec, audio, inputVideoSec, ratio });
 }
 
 /** Wan 3.0 (families §3): one model per tier for every mode, on `input.media[]`. */
