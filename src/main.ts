@@ -7,6 +7,7 @@ import { ModelAvailability } from './channels/model-availability.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChannelBudgets } from './upstream/channel-budget.js';
 import { FaceDetectService } from './upstream/face-detect.js';
+import { PushTrigger } from './upstream/push-trigger.js';
 import { ensureStartupChannels } from './channels/startup-channels.js';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
@@ -129,6 +130,12 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
                 }),
               }
             : {}),
+          push: new PushTrigger({
+            tasks: s.taskStore,
+            links: s.links,
+            clock,
+            onDue: () => due.ring(),
+          }),
           storage: s.storage,
           links: s.links,
           clock,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ChannelError } from '../channels/channel-service.js';
 import { CHANNEL_ADD_DEFAULT, findProvider } from '../providers/registry.js';
 import type { Services } from '../services/create-services.js';
+import { pushTokenOf } from '../upstream/push-trigger.js';
 import { addUsage, COMMON_FLAGS, providerFlags, settingsFromFlags } from './channel-flags.js';
 
 const USAGE = [
@@ -9,6 +10,7 @@ const USAGE = [
   ...addUsage(),
   '  vidgate channels list',
   '  vidgate channels enable|disable|remove NAME',
+  "  vidgate channels push-url NAME    the URL for DashScope's completion push (EventBridge); a secret",
   'Upstream keys are encrypted at rest and never printed.',
 ].join('\n');
 
@@ -18,7 +20,7 @@ function num(v: string | undefined): number | undefined {
 
 /** Channel administration on the store; running servers pick changes up within seconds. */
 export async function channelsCommand(
-  services: Pick<Services, 'channels'>,
+  services: Pick<Services, 'channels' | 'links' | 'config'>,
   args: string[],
   out: (s: string) => void,
 ): Promise<number> {
@@ -59,6 +61,17 @@ export async function channelsCommand(
           limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
         });
         out(`created channel ${view.name} (${view.id})`);
+        return 0;
+      }
+      case 'push-url': {
+        const view = (await service.list()).find((c) => c.name === name);
+        if (!view) {
+          out(`no channel named ${name ?? ''}`);
+          return 1;
+        }
+        // the push names tasks; vidgate then queries them (families §9, docs/deployment.md)
+        const token = pushTokenOf(services.links, view.id);
+        out(`${services.config.publicUrl}/push/dashscope/${view.id}/${token}`);
         return 0;
       }
       case 'list':

@@ -76,3 +76,9 @@ export const FACE_DETECT_ROUTES = {
   native: withTrailingSlash(`${NATIVE_PREFIX}/services/aigc/image2video/face-detect`),
   seed: ['/task/bailian/face-detect'],
 } as const;
+
+/**
+ * DashScope's completion push (families §9): EventBridge posts here; the last segment is the
+ * channel's secret (`vidgate channels push-url NAME`).
+ */
+export const PUSH_ROUTE = '/push/dashscope/:channelId/:token';

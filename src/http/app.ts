@@ -17,6 +17,7 @@ import {
 import { registerAdminRoutes } from './routes/admin.channels.js';
 import { isNativePath } from '../contract/routes.js';
 import { registerCreateRoutes } from './routes/bailian.create.js';
+import { registerPushRoute } from './routes/dashscope-push.js';
 import { registerFaceDetectRoutes } from './routes/face-detect.js';
 import { registerNativeCreateRoutes } from './routes/native.create.js';
 import { registerResultsGet } from './routes/results.get.js';
@@ -160,6 +161,7 @@ export function createApp(s: HttpServices, opts: AppOptions): FastifyInstance {
     return { request_id: req.id, status: 'ok' };
   });
   registerResultsGet(app, s);
+  if (s.push) registerPushRoute(app, s.push);
   if (s.admin) registerAdminRoutes(app, s.admin, guard);
 
   // DashScope checks the key before it looks at the path: on the native face a wrong key is

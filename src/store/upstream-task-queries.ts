@@ -119,6 +119,19 @@ export class UpstreamTaskQueries {
       .execute();
   }
 
+  /** The open tasks of a channel among upstream ids (a completion push names them). */
+  async findOpenByUpstreamIds(channelId: string, upstreamTaskIds: string[]): Promise<string[]> {
+    if (upstreamTaskIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('channelId', '=', channelId)
+      .where('upstreamTaskId', 'in', upstreamTaskIds)
+      .where('state', 'in', ['PENDING', 'RUNNING'])
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Makes tasks due at once for `reason` (the sweep saw them finish upstream), ahead of every
    * scheduled poll (claimDue takes reasons first). Among themselves they are ranked by `foundAt`,
