@@ -38,6 +38,7 @@ export interface Config {
   readonly dispatchTimeoutMs: number;
   /** how long a cancel waits for the upstream's confirmation (ADR 0015) */
   readonly cancelWaitMs: number;
+  readonly resultRetentionMs: number;
   readonly workerConcurrency: number;
   readonly reconcileWindowMs: number;
   readonly role: 'all' | 'api' | 'worker';
@@ -96,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     resultLinkTtlMs: c.VIDGATE_RESULT_LINK_TTL_SECONDS * 1000,
     dispatchTimeoutMs: c.VIDGATE_DISPATCH_TIMEOUT_SECONDS * 1000,
     cancelWaitMs: c.VIDGATE_CANCEL_WAIT_SECONDS * 1000,
+    resultRetentionMs: c.VIDGATE_RESULT_RETENTION_SECONDS * 1000,
     workerConcurrency: c.VIDGATE_WORKER_CONCURRENCY,
     reconcileWindowMs: c.VIDGATE_RECONCILE_WINDOW_SECONDS * 1000,
     role: c.VIDGATE_ROLE,

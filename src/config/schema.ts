@@ -66,6 +66,9 @@ export const configSchema = z.object({
   VIDGATE_DISPATCH_TIMEOUT_SECONDS: positiveInt(3600).describe(
     'a task not dispatched upstream within this time fails without cost',
   ),
+  VIDGATE_RESULT_RETENTION_SECONDS: positiveInt(604800).describe(
+    'how long a stored video is kept after its task succeeded; then it is deleted and the task says so',
+  ),
   VIDGATE_CANCEL_WAIT_SECONDS: positiveInt(10).describe(
     'how long a cancel of a task PENDING upstream waits for the upstream to confirm before it answers',
   ),

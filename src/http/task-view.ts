@@ -43,7 +43,11 @@ export function renderTask(
   };
   if (isTerminal(row.state)) output.end_time = time(row.finishedAt ?? row.updatedAt);
   else if (row.etaAt !== null) output.estimated_end_time = time(row.etaAt);
-  if (row.state === 'SUCCEEDED' && videoUrl) output.video_url = videoUrl;
+  if (row.state === 'SUCCEEDED' && row.resultExpiredAt !== null) {
+    // vidgate extension: the task succeeded; its video outlived its retention (issue 15)
+    output.code = 'ResultExpired';
+    output.message = `The video was deleted on ${time(row.resultExpiredAt) ?? 'expiry'} (UTC+8) at the end of its retention; the task succeeded and was billed as usual.`;
+  } else if (row.state === 'SUCCEEDED' && videoUrl) output.video_url = videoUrl;
   if (row.origPrompt !== null) output.orig_prompt = row.origPrompt;
   if (row.actualPrompt !== null) output.actual_prompt = row.actualPrompt;
   if (row.state === 'FAILED') {

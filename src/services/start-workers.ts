@@ -1,5 +1,7 @@
 import { ChannelPool } from '../channels/channel-pool.js';
 import { Runner } from '../jobs/runner.js';
+import { ResultRetentionQueries } from '../store/result-retention-queries.js';
+import { ResultRetention, retentionSweepMs } from '../tasks/result-retention.js';
 import { newId } from '../shared/ids.js';
 import type { TaskRow } from '../store/task-store.js';
 import { ACTIVE_STATES } from '../tasks/status.js';
@@ -76,6 +78,12 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
   });
   due.answer(() => runner.wake());
   let sweeping: Promise<unknown> | null = null;
+  const retention = new ResultRetention({
+    queries: new ResultRetentionQueries(s.db.kysely),
+    storage: s.storage,
+    clock,
+    retentionMs: config.resultRetentionMs,
+  });
   const timers = [
     setInterval(() => {
       pool
@@ -94,6 +102,14 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
         .sweep()
         .catch((err: unknown) => logger.warn({ err: String(err) }, 'upload sweep failed'));
     }, KEY_PRUNE_MS),
+    // results past their retention are deleted from storage and their tasks say so
+    setInterval(() => {
+      retention
+        .sweep()
+        .catch((err: unknown) =>
+          logger.warn({ err: String(err) }, 'result retention sweep failed'),
+        );
+    }, retentionSweepMs(config.resultRetentionMs)),
     setInterval(() => {
       if (sweeping) return;
       sweeping = sweeper

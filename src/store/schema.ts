@@ -91,6 +91,8 @@ export interface TasksTable {
   dueReason: DueReason | null;
   /** when a client asked to cancel; the worker acts on it once the task went upstream (ADR 0015) */
   cancelRequestedAt: number | null;
+  /** when the video was deleted at the end of its retention; the task stays SUCCEEDED */
+  resultExpiredAt: number | null;
 }
 
 /** Claims take tasks with a reason before scheduled ones. */

@@ -40,6 +40,7 @@ const TASK_VIEW_COLUMNS = [
   'errorCode',
   'errorMessage',
   'usage',
+  'resultExpiredAt',
 ] as const satisfies readonly (keyof TaskRow)[];
 export type TaskView = Pick<TaskRow, (typeof TASK_VIEW_COLUMNS)[number]>;
 

@@ -207,6 +207,7 @@ export class TaskService {
       slotReleasedAt: null,
       dueReason: null,
       cancelRequestedAt: null,
+      resultExpiredAt: null,
     };
     let earlier: StoredKey | undefined;
     try {

@@ -27,7 +27,10 @@ function registerTaskQuery(app: FastifyInstance, s: HttpServices, paths: readonl
       const { taskId } = req.params;
       const row = await s.tasks.get(callerOf(req), taskId);
       if (!row) return renderUnknownTask(taskId, req.id);
-      const link = row.state === 'SUCCEEDED' ? resultLink(s, row.id) : undefined;
+      const link =
+        row.state === 'SUCCEEDED' && row.resultExpiredAt === null
+          ? resultLink(s, row.id)
+          : undefined;
       return renderTask(row, req.id, link);
     });
   }

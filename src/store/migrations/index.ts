@@ -8,6 +8,7 @@ import * as m0006 from './0006-due-reason.js';
 import * as m0007 from './0007-idempotency-keys.js';
 import * as m0008 from './0008-cancel-requests.js';
 import * as m0009 from './0009-uploads.js';
+import * as m0010 from './0010-result-expiry.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-idempotency-keys': m0007,
   '0008-cancel-requests': m0008,
   '0009-uploads': m0009,
+  '0010-result-expiry': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {
