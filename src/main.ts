@@ -61,7 +61,16 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
   });
   const { clock, logger, db } = s;
   // copies cut off by a crash; a copy still being written is never idle this long
-  const swept = await s.storage.sweepPartials(PARTIAL_IDLE_MS, clock.now());
+  // (a store that cannot list them now is swept at the next start; serving does not wait on it)
+  const swept = await s.storage
+    .sweepPartials(PARTIAL_IDLE_MS, clock.now())
+    .catch((err: unknown) => {
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'could not sweep partial result copies left by a crash',
+      );
+      return 0;
+    });
   if (swept > 0) logger.info({ removed: swept }, 'removed partial result copies left by a crash');
 
   // serialised across processes: N processes starting together on an empty database create one
@@ -85,6 +94,7 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
     ? new IntakePool(
         {
           dataDir: config.dataDir,
+          storage: config.storage,
           mediaAllowHosts: [...config.mediaAllowHosts],
           ffmpegPath: config.ffmpegPath,
           ffprobePath: config.ffprobePath,

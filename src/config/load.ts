@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ProviderSetup } from '../providers/provider.js';
 import { PROVIDERS } from '../providers/registry.js';
+import { parseStorageSpec, type StorageSpec } from '../storage/storage-spec.js';
 import { configSchema, listEntries, type RawConfig } from './schema.js';
 
 /** The HTTP edge: socket and route timeouts, CORS, failed-authentication throttling. */
@@ -29,6 +30,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** where results and stored inputs live (VIDGATE_STORAGE) */
+  readonly storage: StorageSpec;
   readonly publicUrl: string;
   /** false when publicUrl is the default, which then follows the port actually bound */
   readonly publicUrlSet: boolean;
@@ -85,11 +88,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const dataDir = isAbsolute(c.VIDGATE_DATA_DIR)
     ? c.VIDGATE_DATA_DIR
     : resolve(cwd, c.VIDGATE_DATA_DIR);
+  const storage = parseStorageSpec(c.VIDGATE_STORAGE);
+  // the schema refused every value this does not parse
+  if (typeof storage === 'string') throw new ConfigError([`VIDGATE_STORAGE: ${storage}`]);
   const publicUrl = (c.VIDGATE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     port: c.PORT,
     host: c.HOST,
     dataDir,
+    storage: Object.freeze(storage),
     publicUrl,
     publicUrlSet: c.VIDGATE_PUBLIC_URL !== undefined,
     bootstrapToken: c.VIDGATE_BOOTSTRAP_TOKEN,

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isStrongToken, TOKEN_STRENGTH_RULE } from '../auth/token-strength.js';
 import { z } from 'zod';
 import { emptyToNaN, optionalText, positiveInt } from '../shared/env-values.js';
+import { parseStorageSpec } from '../storage/storage-spec.js';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -52,6 +53,15 @@ export const configSchema = z.object({
     .min(1, 'must not be empty')
     .default('./data')
     .describe('SQLite file, results, secrets'),
+  VIDGATE_STORAGE: z
+    .string()
+    .trim()
+    .default('file:')
+    .superRefine((v, ctx) => {
+      const spec = parseStorageSpec(v);
+      if (typeof spec === 'string') ctx.addIssue({ code: 'custom', message: spec });
+    })
+    .describe('where results and stored inputs live: file: (the data dir) or s3://bucket/prefix'),
   VIDGATE_PUBLIC_URL: optionalText
     .pipe(z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional())
     .describe('base of the links vidgate hands out (default http://localhost:PORT)'),

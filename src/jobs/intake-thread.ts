@@ -7,7 +7,7 @@ import { locateMediaTools } from '../media/ffmpeg.js';
 import { buildMediaChecker } from '../media/build-media-checker.js';
 import { MODEL_MODES } from '../models/model-table.js';
 import { parseBoundedJson } from '../shared/json-depth.js';
-import { LocalDiskStorage } from '../storage/local-disk-storage.js';
+import { buildStorage } from '../storage/build-storage.js';
 import { intakeCreate, type Intake } from '../tasks/create-intake.js';
 import { TaskInputs } from '../tasks/task-inputs.js';
 
@@ -16,6 +16,16 @@ const INTAKE_NICE = 10;
 
 export const intakeSetupSchema = z.object({
   dataDir: z.string(),
+  /** the process's Config.storage: the thread keeps inline inputs where the process reads them */
+  storage: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('file') }),
+    z.object({
+      kind: z.literal('s3'),
+      bucket: z.string(),
+      prefix: z.string(),
+      forcePathStyle: z.boolean(),
+    }),
+  ]),
   mediaAllowHosts: z.array(z.string()),
   ffmpegPath: z.string().optional(),
   ffprobePath: z.string().optional(),
@@ -67,7 +77,7 @@ if (parentPort && (workerData as { kind?: unknown } | null)?.kind === 'intake-th
   const setup = intakeSetupSchema.parse((workerData as { setup: unknown }).setup);
   const tools = locateMediaTools(setup);
   const { media } = buildMediaChecker(setup, tools);
-  const deps = { media, inputs: new TaskInputs(new LocalDiskStorage(setup.dataDir)) };
+  const deps = { media, inputs: new TaskInputs(buildStorage(setup.storage, setup.dataDir)) };
   port.on('message', (message: unknown) => {
     const job = jobSchema.parse(message);
     run(deps, job).then(

@@ -18,7 +18,8 @@ import { LinkSigner } from '../shared/link-signer.js';
 import type { LogDestination } from '../shared/logger.js';
 import { redactValues } from '../shared/redact.js';
 import { encryptionKey, linkSigningKey, tokenHashKey } from '../shared/server-keys.js';
-import { LocalDiskStorage } from '../storage/local-disk-storage.js';
+import { buildStorage } from '../storage/build-storage.js';
+import type { MediaStorage } from '../storage/media-storage.js';
 import { AccountStore } from '../store/account-store.js';
 import { ChannelStore } from '../store/channel-store.js';
 import { openDatabase, type Db, type StoreLocation } from '../store/database.js';
@@ -42,7 +43,7 @@ export interface Services {
   readonly tokens: TokenService;
   /** sealing upstream secrets with the one encryption key */
   readonly channels: ChannelService;
-  readonly storage: LocalDiskStorage;
+  readonly storage: MediaStorage;
   readonly links: LinkSigner;
   /** media URLs and files uploaded to vidgate, each read under its own rules */
   readonly fetcher: MediaFetcher;
@@ -95,7 +96,7 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
   const db = await openDatabase(storeLocation(config));
   const accounts = new AccountStore(db.kysely);
   const channelStore = new ChannelStore(db.kysely);
-  const storage = new LocalDiskStorage(config.dataDir);
+  const storage = buildStorage(config.storage, config.dataDir);
   const links = new LinkSigner(linkSigningKey(config));
   const uploads = new UploadService({ store: new UploadStore(db.kysely), storage, links, clock });
   const { fetcher, media, checkedMedia } = buildMediaChecker(config, tools, uploads);
