@@ -142,6 +142,11 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
             : {}),
           push: new PushTrigger({
             tasks: s.taskStore,
+            idsOf: async (channelId, body) => {
+              await availability?.fresh();
+              const provider = apiChannels?.get(channelId)?.provider;
+              return provider?.pushTaskIds ? provider.pushTaskIds(body) : null;
+            },
             links: s.links,
             clock,
             onDue: () => due.ring(),

@@ -71,7 +71,7 @@ export async function channelsCommand(
         }
         // the push names tasks; vidgate then queries them (families §9, docs/deployment.md)
         const token = pushTokenOf(services.links, view.id);
-        out(`${services.config.publicUrl}/push/dashscope/${view.id}/${token}`);
+        out(`${services.config.publicUrl}/push/${view.id}/${token}`);
         return 0;
       }
       case 'list':

@@ -78,7 +78,7 @@ export const FACE_DETECT_ROUTES = {
 } as const;
 
 /**
- * DashScope's completion push (families §9): EventBridge posts here; the last segment is the
- * channel's secret (`vidgate channels push-url NAME`).
+ * An upstream's completion push (DashScope's through EventBridge, families §9); the last segment
+ * is the channel's secret (`vidgate channels push-url NAME`).
  */
-export const PUSH_ROUTE = '/push/dashscope/:channelId/:token';
+export const PUSH_ROUTE = '/push/:channelId/:token';

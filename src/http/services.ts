@@ -5,7 +5,7 @@ import type { MediaStorage } from '../storage/media-storage.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { UploadService } from '../uploads/upload-service.js';
 import type { AdminServices } from './routes/admin.channels.js';
-import type { PushReceiver } from './routes/dashscope-push.js';
+import type { PushReceiver } from './routes/upstream-push.js';
 import type { FaceDetector } from './routes/face-detect.js';
 
 /** Everything the HTTP layer needs, built once by the composition root. */

@@ -97,6 +97,11 @@ export interface VideoProvider {
    * image is an answer either way; a request the upstream refuses throws a ProviderError.
    */
   detectFace?(imageUrl: string, signal?: AbortSignal): Promise<FaceCheck>;
+  /**
+   * The upstream task ids a completion push names (DashScope's through EventBridge), read
+   * leniently; only ever a hint to query them. Absent: the upstream has no push.
+   */
+  pushTaskIds?(body: unknown): string[];
   close?(): Promise<void>;
 }
 

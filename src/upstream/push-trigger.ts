@@ -6,10 +6,7 @@ import type { Clock } from '../shared/clock.js';
  * a fixed `exp` far ahead, under a purpose no result link has.
  */
 const PUSH_EXP_MS = Date.UTC(2100, 0, 1);
-const purposeOf = (channelId: string) => `push:dashscope:${channelId}`;
-/** a push names one task, a batch a handful: more is not an EventBridge delivery */
-const MAX_IDS = 20;
-const MAX_DEPTH = 4;
+const purposeOf = (channelId: string) => `push:${channelId}`;
 
 /** What the trigger needs of the store: open tasks by upstream id, and making them due. */
 export interface PushTasks {
@@ -25,7 +22,7 @@ export function pushTokenOf(links: LinkSigner, channelId: string): string {
 export type PushOutcome = { kind: 'forged' } | { kind: 'accepted'; ids: number; due: number };
 
 /**
- * DashScope's task-finished push (families §9, through EventBridge's HTTP target) as a hint:
+ * An upstream's task-finished push (DashScope's through EventBridge, families §9) as a hint:
  * the task it names is queried at once, within the channel's query budget as every poll is;
  * status, result and usage still come only from that query. A forged or malformed push can
  * cost at most one early query per open task, and a task already due is not made due again.
@@ -34,6 +31,11 @@ export class PushTrigger {
   constructor(
     private readonly d: {
       tasks: PushTasks;
+      /**
+       * The upstream task ids a push to this channel names, read by the channel's provider;
+       * null when the channel is unknown or its upstream has no push
+       */
+      idsOf: (channelId: string, body: unknown) => Promise<string[] | null>;
       links: LinkSigner;
       clock: Clock;
       /** wakes this process's workers */
@@ -45,7 +47,8 @@ export class PushTrigger {
     const exp = Math.floor(PUSH_EXP_MS / 1000);
     const verdict = this.d.links.verify(purposeOf(channelId), exp, token, this.d.clock.now());
     if (verdict !== 'ok') return { kind: 'forged' };
-    const ids = taskIdsOf(body);
+    const ids = await this.d.idsOf(channelId, body);
+    if (ids === null) return { kind: 'forged' };
     if (ids.length === 0) return { kind: 'accepted', ids: 0, due: 0 };
     // other applications share the account: unknown ids are acknowledged and dropped
     const open = await this.d.tasks.findOpenByUpstreamIds(channelId, ids);
@@ -53,30 +56,4 @@ export class PushTrigger {
     if (due > 0) this.d.onDue();
     return { kind: 'accepted', ids: ids.length, due };
   }
-}
-
-const TASK_ID_KEYS = new Set(['task_id', 'taskId', 'taskid', 'TaskId']);
-
-/**
- * Task ids wherever an event may carry them (the `data` of a CloudEvent, its `output`, a batch
- * of events, the top level): the field names are unpublished (families §11 #35).
- */
-export function taskIdsOf(body: unknown): string[] {
-  const found = new Set<string>();
-  const walk = (v: unknown, depth: number): void => {
-    if (found.size >= MAX_IDS || depth > MAX_DEPTH || typeof v !== 'object' || v === null) return;
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1);
-      return;
-    }
-    for (const [k, x] of Object.entries(v)) {
-      if (TASK_ID_KEYS.has(k) && typeof x === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(x)) {
-        found.add(x);
-      } else {
-        walk(x, depth + 1);
-      }
-    }
-  };
-  walk(body, 0);
-  return [...found].slice(0, MAX_IDS);
 }

@@ -29,6 +29,7 @@ import type {
 } from '../provider.js';
 import { CHANNEL_CODES, listTime, toUpstreamView } from './mapping.js';
 import { upstreamCall, UpstreamCallError, type UpstreamAnswer } from './upstream-http.js';
+import { pushTaskIds } from './push-events.js';
 import { TempUpload } from './temp-upload.js';
 import {
   createAnswerSchema,
@@ -174,6 +175,10 @@ export class DashScopeClient implements VideoProvider {
     const message =
       (err.success ? err.data.message : undefined) ?? `DashScope answered HTTP ${res.status}.`;
     throw classify(res.status, code, message, retryAfterMs(res.headers['retry-after']));
+  }
+
+  pushTaskIds(body: unknown): string[] {
+    return pushTaskIds(body);
   }
 
   modelIdFor(spec: ModelSpec): string | null {

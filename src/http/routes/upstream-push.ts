@@ -12,7 +12,8 @@ export interface PushReceiver {
 const PUSH_BODY_LIMIT = 64 * 1024;
 
 /**
- * DashScope's completion push through EventBridge's HTTP target (families §9). The secret path
+ * An upstream's completion push (DashScope's through EventBridge's HTTP target, families §9).
+ * The secret path
  * segment is the authority (EventBridge documents no signature); a wrong one answers like an
  * unknown route. The body is only a hint: it makes the task it names due for a query.
  */
