@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { channelsCommand } from './cli/channels-command.js';
 import { tokensCommand } from './cli/tokens-command.js';
+import { webhooksCommand } from './cli/webhooks-command.js';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { startVidgate } from './main.js';
 import { createServices } from './services/create-services.js';
@@ -12,6 +13,7 @@ const USAGE = `vidgate: a self-hosted gateway for asynchronous AI video generati
   vidgate tokens create|list|revoke ...
   vidgate accounts list
   vidgate channels add|list|enable|disable|remove ...
+  vidgate webhooks add|list|remove|rotate|deliveries|replay ...   signed task-event callbacks
   vidgate simulator [--port N --key K --region R --time-scale X]   a local DashScope for tests
 
 Settings come from the environment; see docs/configuration.md.`;
@@ -34,9 +36,9 @@ async function administer(config: Config, command: string, args: string[]): Prom
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   const services = await createServices(config);
   try {
-    return command === 'channels'
-      ? await channelsCommand(services, args, out)
-      : await tokensCommand(services, command, args, out);
+    if (command === 'channels') return await channelsCommand(services, args, out);
+    if (command === 'webhooks') return await webhooksCommand(services, args, out);
+    return await tokensCommand(services, command, args, out);
   } finally {
     await services.close();
   }
@@ -77,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       await serve(config);
       return -1;
     case 'channels':
+    case 'webhooks':
     case 'tokens':
     case 'accounts':
       return administer(config, command, rest);

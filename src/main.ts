@@ -11,6 +11,7 @@ import { PushTrigger } from './upstream/push-trigger.js';
 import { ensureStartupChannels } from './channels/startup-channels.js';
 import type { Config } from './config/load.js';
 import { createApp } from './http/app.js';
+import { renderTaskWithLink } from './http/routes/task.get.js';
 import { IntakePool } from './jobs/intake-pool.js';
 import type { MediaTools } from './media/ffmpeg.js';
 import type { Clock } from './shared/clock.js';
@@ -168,7 +169,21 @@ export async function startVidgate(config: Config, opts: StartOptions = {}): Pro
         { logger, logLevel: config.logLevel, http: config.http },
       )
     : null;
-  const workers = config.role === 'api' ? null : await startWorkers(s, due);
+  // webhooks carry the task exactly as GET /task/{id} renders it: the face's renderer, lent here
+  const linkParts = {
+    links: s.links,
+    clock,
+    get publicUrl() {
+      return publicUrl.value;
+    },
+    resultLinkTtlMs: config.resultLinkTtlMs,
+  };
+  const workers =
+    config.role === 'api'
+      ? null
+      : await startWorkers(s, due, (row, requestId) =>
+          renderTaskWithLink(linkParts, row, requestId),
+        );
 
   let address = '';
   if (app) {

@@ -50,6 +50,10 @@ export interface Config {
   readonly encryptionKey: Buffer | undefined;
   readonly adminToken: string | undefined;
   readonly mediaAllowHosts: readonly string[];
+  /** hosts webhook deliveries may reach although private (VIDGATE_WEBHOOK_ALLOW_HOSTS) */
+  readonly webhookAllowHosts: readonly string[];
+  /** multiplies the webhook retry delays; 1 outside tests */
+  readonly webhookBackoffScale: number;
   readonly ffmpegPath: string | undefined;
   readonly ffprobePath: string | undefined;
   readonly pathEnv: string;
@@ -118,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       .split(',')
       .map((h) => h.trim())
       .filter((h) => h !== ''),
+    webhookAllowHosts: Object.freeze(listEntries(c.VIDGATE_WEBHOOK_ALLOW_HOSTS)),
+    webhookBackoffScale: c.VIDGATE_WEBHOOK_BACKOFF_SCALE,
     ffmpegPath: c.FFMPEG_PATH,
     ffprobePath: c.FFPROBE_PATH,
     pathEnv: env.PATH ?? '',

@@ -115,6 +115,16 @@ export const configSchema = z.object({
   VIDGATE_MEDIA_ALLOW_HOSTS: optionalText.describe(
     'comma-separated host or host:port list that input media and upstream result links may reach even if private',
   ),
+  VIDGATE_WEBHOOK_ALLOW_HOSTS: optionalText.describe(
+    'comma-separated host or host:port list that webhook deliveries may reach even if private',
+  ),
+  VIDGATE_WEBHOOK_BACKOFF_SCALE: z
+    .preprocess(
+      emptyToNaN,
+      z.coerce.number({ error: 'must be a number' }).positive('must be > 0').max(1, 'must be <= 1'),
+    )
+    .default(1)
+    .describe('test aid: multiplies the webhook retry delays (1 = 5 s, 30 s, 2 min, … hourly)'),
   VIDGATE_HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt(20).describe(
     'time a client has to send the request line and headers (capped at the request timeout)',
   ),

@@ -132,6 +132,34 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
+ * Request options that connect to exactly the vetted address: Node calls `lookup` instead of
+ * DNS, so the socket goes there while Host and TLS SNI still carry the original name. Shared
+ * with webhook deliveries (webhooks/webhook-sender.ts), which follow the same policy.
+ */
+export function pinnedTarget(
+  url: URL,
+  target: ResolvedAddress,
+): {
+  protocol: string;
+  host: string;
+  port: number | undefined;
+  path: string;
+  lookup: LookupFunction;
+} {
+  const lookup: LookupFunction = (_hostname, options, callback) => {
+    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+  return {
+    protocol: url.protocol,
+    host: bareHostname(url),
+    port: url.port === '' ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    lookup,
+  };
+}
+
+/**
  * Fetches media over http(s) without letting a request reach the gateway's own network (SSRF):
  * it resolves every host itself, refuses any non-public address, connects to exactly the
  * address it checked (no DNS-rebinding window), and re-checks each redirect hop. data: URIs
@@ -244,24 +272,14 @@ export class SafeMediaFetcher implements MediaFetcher {
   }
 
   private send(url: URL, target: ResolvedAddress, signal: AbortSignal): Promise<IncomingMessage> {
-    // Node calls this instead of DNS, so the socket goes to the vetted address while Host and
-    // TLS SNI still carry the original name.
-    const pinned: LookupFunction = (_hostname, options, callback) => {
-      if (options.all) callback(null, [{ address: target.address, family: target.family }]);
-      else callback(null, target.address, target.family);
-    };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = request({
-        protocol: url.protocol,
-        host: bareHostname(url),
-        port: url.port === '' ? undefined : Number(url.port),
-        path: `${url.pathname}${url.search}`,
+        ...pinnedTarget(url, target),
         method: 'GET',
         headers: { accept: '*/*', 'user-agent': this.options.userAgent ?? 'vidgate-media-fetcher' },
         // A fresh connection per request: pooled sockets would outlive the address check.
         agent: false,
-        lookup: pinned,
         signal,
       });
       const connectTimer = setTimeout(() => {

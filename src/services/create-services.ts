@@ -25,6 +25,8 @@ import { ChannelStore } from '../store/channel-store.js';
 import { openDatabase, type Db, type StoreLocation } from '../store/database.js';
 import { TaskStore } from '../store/task-store.js';
 import { UploadStore } from '../store/upload-store.js';
+import { WebhookStore } from '../store/webhook-store.js';
+import { WebhookAdmin } from '../webhooks/webhook-admin.js';
 import { UploadService } from '../uploads/upload-service.js';
 import { TaskInputs } from '../tasks/task-inputs.js';
 import { createLogger, type PinoLogger } from './create-logger.js';
@@ -52,6 +54,11 @@ export interface Services {
   readonly inputs: TaskInputs;
   /** the SDKs' local-file upload flow (ADR 0017) */
   readonly uploads: UploadService;
+  readonly webhookStore: WebhookStore;
+  /** webhook endpoints: add, rotate, replay (signing secrets sealed like channel keys) */
+  readonly webhooks: WebhookAdmin;
+  /** seals channel keys and webhook signing secrets with the one encryption key */
+  readonly secretBox: SecretBox;
   /** processes sharing a database share the upstream accounts' windows through it */
   readonly limiter: RateLimiter;
   /** one channel's provider: its provider's setup (from its variables) with this process's parts */
@@ -115,6 +122,8 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
       workDir: join(config.dataDir, definition.id),
     });
   };
+  const secretBox = new SecretBox(encryptionKey(config));
+  const webhookStore = new WebhookStore(db.kysely, db.capabilities);
   return {
     config,
     clock,
@@ -125,7 +134,10 @@ export async function createServices(config: Config, opts: ServiceOptions = {}):
     channelStore,
     taskStore: new TaskStore(db.kysely, db.capabilities),
     tokens: new TokenService(accounts, clock, tokenHashKey(config)),
-    channels: new ChannelService(channelStore, new SecretBox(encryptionKey(config)), clock),
+    channels: new ChannelService(channelStore, secretBox, clock),
+    secretBox,
+    webhookStore,
+    webhooks: new WebhookAdmin(webhookStore, secretBox, clock),
     storage,
     links,
     fetcher,

@@ -11,6 +11,8 @@ import { StatusSweeper } from '../upstream/status-sweeper.js';
 import { TaskWorker } from '../upstream/task-worker.js';
 import type { Services } from './create-services.js';
 import type { Doorbell } from './doorbell.js';
+import { WebhookDispatcher, type TaskRenderer } from '../webhooks/webhook-dispatcher.js';
+import { WebhookSender } from '../webhooks/webhook-sender.js';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -19,8 +21,18 @@ export interface Workers {
 /** how often expired idempotency keys are deleted (they expire after 24 h) */
 const KEY_PRUNE_MS = 10 * 60 * 1000;
 
-/** The background half: channel pool, task runner and status sweep; `due` wakes the runner. */
-export async function startWorkers(s: Services, due: Doorbell): Promise<Workers> {
+/** how often the outbox is read for webhooks and due deliveries are sent */
+const WEBHOOK_TICK_MS = 500;
+
+/**
+ * The background half: channel pool, task runner, status sweep, webhook deliveries; `due` wakes
+ * the runner. `renderTask` is the face's task body, which webhooks carry (the domain renders none).
+ */
+export async function startWorkers(
+  s: Services,
+  due: Doorbell,
+  renderTask: TaskRenderer,
+): Promise<Workers> {
   const { config, clock, logger, taskStore, limiter } = s;
   const pool = new ChannelPool(
     s.channelStore,
@@ -78,6 +90,18 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
   });
   due.answer(() => runner.wake());
   let sweeping: Promise<unknown> | null = null;
+  let hooking: Promise<unknown> | null = null;
+  const hooks = new WebhookDispatcher({
+    store: s.webhookStore,
+    tasks: taskStore,
+    box: s.secretBox,
+    sender: new WebhookSender({ allowHosts: config.webhookAllowHosts }),
+    render: renderTask,
+    clock,
+    logger,
+    owner,
+    backoffScale: config.webhookBackoffScale,
+  });
   const retention = new ResultRetention({
     queries: new ResultRetentionQueries(s.db.kysely),
     storage: s.storage,
@@ -110,6 +134,14 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
           logger.warn({ err: String(err) }, 'result retention sweep failed'),
         );
     }, retentionSweepMs(config.resultRetentionMs)),
+    // the task-event outbox into signed deliveries, and due deliveries out (issue 15 item 4)
+    setInterval(() => {
+      if (hooking) return;
+      hooking = hooks
+        .tick()
+        .catch((err: unknown) => logger.warn({ err: String(err) }, 'webhook round failed'))
+        .finally(() => (hooking = null));
+    }, WEBHOOK_TICK_MS),
     setInterval(() => {
       if (sweeping) return;
       sweeping = sweeper
@@ -126,6 +158,7 @@ export async function startWorkers(s: Services, due: Doorbell): Promise<Workers>
       for (const t of timers) clearInterval(t);
       sweeper.stop();
       await sweeping;
+      await hooking;
       await runner.stop();
       await pool.close();
     },

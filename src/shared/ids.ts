@@ -8,6 +8,8 @@ export const ID_PREFIXES = {
   channel: 'chan',
   worker: 'wrk',
   upload: 'upl',
+  webhookEndpoint: 'whep',
+  webhookDelivery: 'whdl',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

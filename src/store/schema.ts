@@ -133,6 +133,59 @@ export interface UploadsTable {
   expiresAt: number;
 }
 
+/** A receiver of an account's task events (issue 15 item 4, migration 0011). */
+export interface WebhookEndpointsTable {
+  id: string;
+  accountId: string;
+  url: string;
+  /** JSON array of event types (`task.succeeded`, …) */
+  eventTypes: string;
+  /** the `whsec_…` signing secret, sealed (channels/secret-box.ts) */
+  secret: string;
+  /** task events up to this time have their deliveries (a grace for late commits is rescanned) */
+  cursorAt: number;
+  createdAt: number;
+  disabledAt: number | null;
+  failingSince: number | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One task event for one endpoint, retried until delivered or given up. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpointId: string;
+  taskId: string;
+  seq: number;
+  eventType: string;
+  eventAt: number;
+  /** the `webhook-id` header: the same for every attempt and replay of this delivery */
+  webhookId: string;
+  /** attempts made so far */
+  attempt: number;
+  status: WebhookDeliveryStatus;
+  createdAt: number;
+  nextAttemptAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  lastStatusCode: number | null;
+  latencyMs: number | null;
+  responseExcerpt: string | null;
+  deliveredAt: number | null;
+}
+
+/** The log of one attempt of a delivery. */
+export interface WebhookAttemptsTable {
+  deliveryId: string;
+  attempt: number;
+  at: number;
+  /** the receiver's HTTP status; null when nothing was sent or nothing answered */
+  statusCode: number | null;
+  latencyMs: number;
+  /** ≤ 512 bytes of the answer, or why nothing was sent or answered */
+  outcome: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   tokens: TokensTable;
@@ -141,4 +194,7 @@ export interface Database {
   taskEvents: TaskEventsTable;
   idempotencyKeys: IdempotencyKeysTable;
   uploads: UploadsTable;
+  webhookEndpoints: WebhookEndpointsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
+  webhookAttempts: WebhookAttemptsTable;
 }

@@ -6,7 +6,10 @@ import type { HttpServices } from '../services.js';
 const resultPath = (taskId: string): string => `/results/${taskId}.mp4`;
 
 /** A fresh signed link; each task query hands out one valid for the configured TTL. */
-export function resultLink(s: HttpServices, taskId: string): string {
+export function resultLink(
+  s: Pick<HttpServices, 'links' | 'clock' | 'publicUrl' | 'resultLinkTtlMs'>,
+  taskId: string,
+): string {
   const path = resultPath(taskId);
   const { exp, sig } = s.links.sign(path, s.clock.now() + s.resultLinkTtlMs);
   return `${s.publicUrl}${path}?exp=${exp}&sig=${sig}`;

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { NATIVE_TASK_PATH, withTrailingSlash } from '../../contract/routes.js';
 import { callerOf } from '../middleware/authenticate.js';
+import type { TaskView } from '../../store/task-store.js';
 import type { HttpServices } from '../services.js';
 import { renderTaskEvents } from '../task-events-view.js';
-import { renderTask, renderUnknownTask } from '../task-view.js';
+import { renderTask, renderUnknownTask, type TaskBody } from '../task-view.js';
 import { resultLink } from './results.get.js';
 
 /** The seed face's task query; one task has the same body here and on the native face. */
@@ -27,11 +28,18 @@ function registerTaskQuery(app: FastifyInstance, s: HttpServices, paths: readonl
       const { taskId } = req.params;
       const row = await s.tasks.get(callerOf(req), taskId);
       if (!row) return renderUnknownTask(taskId, req.id);
-      const link =
-        row.state === 'SUCCEEDED' && row.resultExpiredAt === null
-          ? resultLink(s, row.id)
-          : undefined;
-      return renderTask(row, req.id, link);
+      return renderTaskWithLink(s, row, req.id);
     });
   }
+}
+
+/** A task's body with a fresh link to its video; webhooks send the same (main.ts passes it in). */
+export function renderTaskWithLink(
+  s: Parameters<typeof resultLink>[0],
+  row: TaskView,
+  requestId: string,
+): TaskBody {
+  const link =
+    row.state === 'SUCCEEDED' && row.resultExpiredAt === null ? resultLink(s, row.id) : undefined;
+  return renderTask(row, requestId, link);
 }

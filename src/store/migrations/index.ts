@@ -9,6 +9,7 @@ import * as m0007 from './0007-idempotency-keys.js';
 import * as m0008 from './0008-cancel-requests.js';
 import * as m0009 from './0009-uploads.js';
 import * as m0010 from './0010-result-expiry.js';
+import * as m0011 from './0011-webhooks.js';
 
 /** Versioned migrations, applied in key order at start; never edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-cancel-requests': m0008,
   '0009-uploads': m0009,
   '0010-result-expiry': m0010,
+  '0011-webhooks': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
