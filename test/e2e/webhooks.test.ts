@@ -6,7 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { runVidgateCli } from '../support/vidgate-process.js';
-import { imageDataUri, startTestVidgate, taskBodySchema, type TestVidgate } from './helpers.js';
+import {
+  imageDataUri,
+  makeTempDir,
+  removeDir,
+  startTestVidgate,
+  taskBodySchema,
+  type TestVidgate,
+} from './helpers.js';
 
 /*
  * Signed webhooks (issue 15 item 4) against a real receiver on loopback: every request is checked
@@ -30,8 +37,8 @@ interface Receiver {
   received: Received[];
 }
 
-/** Fails the first `failFirst` attempts of each webhook-id with 500, then answers 200. */
-async function startReceiver(failFirst: number): Promise<Receiver> {
+/** Answers each attempt with `status(earlier attempts of its webhook-id)`. */
+async function startReceiver(status: (earlier: number) => number): Promise<Receiver> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +46,7 @@ async function startReceiver(failFirst: number): Promise<Receiver> {
     req.on('end', () => {
       const id = String(req.headers['webhook-id']);
       const earlier = received.filter((r) => r.headers['webhook-id'] === id).length;
-      const answered = earlier < failFirst ? 500 : 200;
+      const answered = status(earlier);
       received.push({
         path: req.url ?? '',
         headers: req.headers,
@@ -54,6 +61,12 @@ async function startReceiver(failFirst: number): Promise<Receiver> {
   const port = (server.address() as AddressInfo).port;
   return { server, port, url: `http://127.0.0.1:${port}`, received };
 }
+
+const createBody = async (prompt: string) => ({
+  model: 'wan2.6-i2v-flash',
+  input: { prompt, img_url: await imageDataUri(320, 240) },
+  parameters: { resolution: '720P', duration: 2 },
+});
 
 const hookBodySchema = z.strictObject({
   type: z.string(),
@@ -102,8 +115,9 @@ describe('signed webhooks from the task-event outbox', () => {
   const tasks: string[] = [];
 
   before(async () => {
-    good = await startReceiver(2);
-    blocked = await startReceiver(0);
+    // the first two attempts of each message fail
+    good = await startReceiver((earlier) => (earlier < 2 ? 500 : 200));
+    blocked = await startReceiver(() => 200);
     vg = await startTestVidgate({
       env: {
         VIDGATE_SANDBOX_TIME_SCALE: '0.05',
@@ -150,11 +164,7 @@ describe('signed webhooks from the task-event outbox', () => {
       const res = await vg.api(
         'POST',
         '/task/bailian/image2video',
-        {
-          model: 'wan2.6-i2v-flash',
-          input: { prompt: `harbour ${i}`, img_url: await imageDataUri(320, 240) },
-          parameters: { resolution: '720P', duration: 2 },
-        },
+        await createBody(`harbour ${i}`),
         token,
       );
       assert.equal(res.status, 200, JSON.stringify(res.json));
@@ -251,5 +261,57 @@ describe('signed webhooks from the task-event outbox', () => {
     new Webhook(rotated.secret).verify(replayed.body, headers);
     assert.throws(() => new Webhook(endpoint.secret).verify(replayed.body, headers), 'old secret');
     assert.ok(replayed.body.includes(first.delivery.taskId));
+  });
+});
+
+describe('webhooks across a restart', () => {
+  it('delivers an event that failed before the restart afterwards, with the same webhook-id', async () => {
+    let down = true;
+    const receiver = await startReceiver(() => (down ? 500 : 200));
+    const dataDir = makeTempDir('webhooks-restart');
+    const env = {
+      VIDGATE_SANDBOX_TIME_SCALE: '0.05',
+      VIDGATE_WEBHOOK_BACKOFF_SCALE: '0.01',
+      VIDGATE_WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${receiver.port}`,
+    };
+    let vg = await startTestVidgate({ dataDir, env });
+    try {
+      const { token } = await vg.createToken('restart');
+      const added = await runVidgateCli(
+        ['webhooks', 'add', '--account', 'restart', '--url', `${receiver.url}/h`, '--json'],
+        { VIDGATE_DATA_DIR: dataDir, VIDGATE_LOG_LEVEL: 'silent' },
+      );
+      assert.equal(added.code, 0, added.stdout + added.stderr);
+      const { secret } = z.object({ secret: z.string() }).parse(JSON.parse(added.stdout));
+      const res = await vg.api(
+        'POST',
+        '/task/bailian/image2video',
+        await createBody('dusk'),
+        token,
+      );
+      const id = taskBodySchema.parse(res.json).output.task_id;
+      await vg.waitForTask(id, ['SUCCEEDED'], 120_000, token);
+      const failed = await until('a failed attempt', () =>
+        receiver.received.find((r) => r.body.includes(id)),
+      );
+      assert.equal(failed.answered, 500);
+      await vg.stop();
+      down = false;
+      vg = await startTestVidgate({ dataDir, env });
+      const delivered = await until('the delivery after the restart', () =>
+        receiver.received.find((r) => r.answered === 200),
+      );
+      assert.equal(delivered.headers['webhook-id'], failed.headers['webhook-id']);
+      new Webhook(secret).verify(delivered.body, {
+        'webhook-id': String(delivered.headers['webhook-id']),
+        'webhook-timestamp': String(delivered.headers['webhook-timestamp']),
+        'webhook-signature': String(delivered.headers['webhook-signature']),
+      });
+      assert.ok(delivered.body.includes(id));
+    } finally {
+      await vg.stop();
+      receiver.server.close();
+      removeDir(dataDir);
+    }
   });
 });
