@@ -9,9 +9,9 @@ import {
   type RequestProblem,
 } from './request-problem.js';
 
-type Fields = Record<string, unknown>;
+import { absent } from './families/field-checks.js';
 
-const absent = (v: unknown): boolean => v === undefined || v === null;
+type Fields = Record<string, unknown>;
 
 /**
  * Checks `input.*` against the model. Over-long prompts pass up to the bounds of

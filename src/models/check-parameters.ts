@@ -7,9 +7,9 @@ import {
 } from './model-table.js';
 import { got, invalidParameter, showValue, type RequestProblem } from './request-problem.js';
 
-type Fields = Record<string, unknown>;
+import { absent } from './families/field-checks.js';
 
-const absent = (v: unknown): boolean => v === undefined || v === null;
+type Fields = Record<string, unknown>;
 
 /**
  * Checks `parameters.*` against the model. Every field is optional (DashScope has a default

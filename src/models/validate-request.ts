@@ -1,6 +1,7 @@
 import type { ApiErrorCode } from '../contract/error-codes.js';
 import type { MediaFormat } from '../media/inline-media.js';
 import { sniffMediaFormat } from '../media/sniff.js';
+import { isObject } from './families/field-checks.js';
 import { familyOf } from './families/registry.js';
 import { checkBounds, truncatePrompts } from './request-bounds.js';
 import {
@@ -32,10 +33,6 @@ const fail = (message: string, code: ApiErrorCode = 'InvalidParameter'): Failure
   code,
   message,
 });
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Checks a create body against the model table (docs/models.md lists every rule). Unknown

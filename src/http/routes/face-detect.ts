@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FACE_DETECT_ROUTES } from '../../contract/routes.js';
+import { isObject } from '../../models/families/field-checks.js';
 import { S2V_DETECT_MODEL } from '../../models/families/s2v.js';
 import { mediaUrlKind } from '../../models/media-url.js';
 import { describeType, showValue } from '../../models/request-problem.js';
@@ -9,10 +10,6 @@ import { ApiError } from '../errors.js';
 /** The face check a face can run (upstream/FaceDetectService fits). */
 export interface FaceDetector {
   detect(imageUrl: string, signal?: AbortSignal): Promise<DetectOutcome>;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The body DashScope documents (families §7.1), read once here: the image URL to check. */

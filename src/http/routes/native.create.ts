@@ -5,6 +5,7 @@ import {
   withTrailingSlash,
   type NativeTaskGroup,
 } from '../../contract/routes.js';
+import { isObject } from '../../models/families/field-checks.js';
 import { createPathOf, findModel, MODELS } from '../../models/model-table.js';
 import { describeType, showValue } from '../../models/request-problem.js';
 import { parseBoundedJson } from '../../shared/json-depth.js';
@@ -19,10 +20,6 @@ export function requireAsyncHeader(req: FastifyRequest): void {
   const v = req.headers['x-dashscope-async'];
   if (typeof v === 'string' && v.trim().toLowerCase() === 'enable') return;
   throw new ApiError('AccessDenied', 'current user api does not support synchronous calls');
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function servedOn(group: NativeTaskGroup): string[] {

@@ -17,6 +17,11 @@ export const absent = (v: unknown): boolean => v === undefined || v === null;
 
 export type Fields = Record<string, unknown>;
 
+/** A string field's value, or null for anything else. */
+export function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
 export function isObject(v: unknown): v is Fields {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -12,7 +12,7 @@ import { firstFrameOutputSize, ratioOutputSize } from '../output-size.js';
 import { truncateChars } from '../prompt-text.js';
 import { got, invalidParameter, showValue, type RequestProblem } from '../request-problem.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
-import { absent, type Fields } from './field-checks.js';
+import { absent, str, type Fields } from './field-checks.js';
 import type { CheckedSlot, PlanAudio, PlanVisual, SandboxPlan } from './model-family.js';
 import { outputUsage } from '../usage.js';
 
@@ -60,10 +60,6 @@ export function checkDuration(spec: ModelSpec, d: unknown, extra?: number): Requ
     );
   }
   return null;
-}
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
 }
 
 export function tierOf(spec: ModelSpec, p: Fields): ResolutionTier {

@@ -6,11 +6,8 @@ import { truncateChars } from '../prompt-text.js';
 import { tierOfSize, type ModelSpec, type ResolutionTier } from '../model-table.js';
 import type { EffectiveRequest, RequestBody } from '../task-request.js';
 import { buildUsage } from '../usage.js';
+import { str } from './field-checks.js';
 import type { CheckedSlot, ModelFamily, PlanAudio, PlanVisual } from './model-family.js';
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
 
 function urlList(v: unknown): string[] | null {
   return Array.isArray(v) ? v.filter((u): u is string => typeof u === 'string') : null;
